@@ -1,0 +1,5 @@
+"""``python -m cjm_sync`` runs the CLI."""
+
+from cjm_sync.cli.main import main
+
+main()

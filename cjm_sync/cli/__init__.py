@@ -1,0 +1,1 @@
+"""The ``cjm-sync`` command line: a thin shell over the library."""

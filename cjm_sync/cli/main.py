@@ -1,0 +1,112 @@
+"""Entry point: global options, command registration and the one error boundary.
+
+Exit codes: 0 ok · 1 runtime failure · 2 usage or validation error · 3 sync finished with conflicts pending.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from cjm_sync import __version__
+from cjm_sync.cli.commands_files import fmt_cmd, init_cmd, migrate_cmd, schema_cmd, validate_cmd
+from cjm_sync.cli.context import AppContext
+from cjm_sync.cli.logs import configure_logging
+from cjm_sync.errors import EXIT_FAILURE, EXIT_USAGE, CjmSyncError, redact
+
+log = logging.getLogger("cjm_sync.cli")
+
+
+def _json_flag(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.ensure_object(AppContext).json_output = True
+
+
+class _Group(click.Group):
+    """A group whose commands all accept ``--json`` after the command name too."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        cmd.params.append(
+            click.Option(
+                ["--json"], is_flag=True, expose_value=False, callback=_json_flag, help="Machine-readable JSON output."
+            )
+        )
+        super().add_command(cmd, name)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="cjm-sync")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Config file (default: ./cjm-sync.toml or $CJM_SYNC_CONFIG).",
+)
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.option("--json", "json_output", is_flag=True, help="Machine-readable JSON output for every command.")
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Log line format (json for scheduled jobs).",
+)
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    config_path: Path | None,
+    verbose: int,
+    quiet: bool,
+    json_output: bool,
+    log_format: str,
+) -> None:
+    """cjm-sync keeps customer journey maps alive between journey files, whiteboards and CRMs."""
+    verbosity = -1 if quiet else verbose
+    configure_logging(verbosity, log_format)
+    ctx.obj = AppContext(config_path=config_path, json_output=json_output, verbosity=verbosity, log_format=log_format)
+
+
+for command in (init_cmd, validate_cmd, schema_cmd, fmt_cmd, migrate_cmd):
+    cli.add_command(command)
+
+
+def _report(error: CjmSyncError, json_output: bool) -> None:
+    if json_output:
+        click.echo(json.dumps({"ok": False, **error.to_dict()}, ensure_ascii=False, indent=2))
+        return
+    click.secho(f"error: {error.message}", fg="red", err=True)
+    if error.hint:
+        click.echo(f"hint: {error.hint}", err=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI, turning every error into a message and a documented exit code."""
+    args = sys.argv[1:] if argv is None else argv
+    json_output = "--json" in args
+    try:
+        code = cli.main(args=args, prog_name="cjm-sync", standalone_mode=False)
+    except CjmSyncError as error:
+        _report(error, json_output)
+        sys.exit(error.exit_code)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(EXIT_USAGE if isinstance(error, click.UsageError) else error.exit_code)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except Exception as error:  # the boundary: no traceback for users unless -vv
+        log.debug("internal error", exc_info=True)
+        click.secho(f"internal error: {redact(str(error)) or type(error).__name__}", fg="red", err=True)
+        click.echo("hint: rerun with -vv for details and report it", err=True)
+        sys.exit(EXIT_FAILURE)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,149 @@
+"""``cjm-sync.toml``: journeys, connectors (base URLs, credentials named by env var), policies.
+
+Secrets never live in this file: connector tables name the environment variables that hold them.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from cjm_sync.errors import ConfigError, Issue, ValidationFailed
+
+CONFIG_FILENAME = "cjm-sync.toml"
+LOCAL_STATE_DIR = ".cjm-sync"
+_SECRET_WORDS = ("token", "secret", "password", "apikey", "api_key")
+
+
+class ConnectorConfig(BaseModel):
+    """Settings of one connector; ``*_env`` keys name environment variables holding credentials."""
+
+    model_config = ConfigDict(extra="allow")
+
+    base_url: str | None = None
+
+    @field_validator("base_url")
+    @classmethod
+    def _https_or_loopback(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        if not value.startswith(("https://", "http://127.", "http://localhost", "http://[::1]")):
+            raise ValueError("base_url must be https:// (plain http only for a loopback sandbox)")
+        return value.rstrip("/")
+
+    def settings(self) -> dict[str, Any]:
+        """Connector-specific keys (everything but ``base_url``)."""
+        return dict(self.model_extra or {})
+
+
+class BoardBinding(BaseModel):
+    """Which whiteboard a journey syncs with."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    connector: str = "miro"
+    target: str | None = Field(default=None, description="Board id; empty until the first push creates one.")
+
+
+class JourneyConfig(BaseModel):
+    """One journey the config manages."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: Path
+    board: BoardBinding | None = None
+    crm: list[str] = Field(default_factory=list)
+    schedule: str | None = Field(default=None, description="Cron expression, for the scheduling recipes.")
+
+
+class StateConfig(BaseModel):
+    """Where the state store lives."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str | None = None
+
+
+class Config(BaseModel):
+    """The whole configuration file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    state: StateConfig = Field(default_factory=StateConfig)
+    journeys: list[JourneyConfig] = Field(default_factory=list)
+    connectors: dict[str, ConnectorConfig] = Field(default_factory=dict)
+    policies: dict[str, str] = Field(default_factory=dict)
+    base_dir: Path = Field(default=Path("."), exclude=True)
+
+    def state_url(self) -> str:
+        """The state store location: the configured URL, else ``.cjm-sync/state.db`` beside the config."""
+        return self.state.url or str(self.base_dir / LOCAL_STATE_DIR / "state.db")
+
+    def journey_path(self, journey: JourneyConfig) -> Path:
+        """A journey's path resolved against the config file's directory."""
+        return journey.path if journey.path.is_absolute() else self.base_dir / journey.path
+
+
+def _secret_issues(name: str, data: Any, path: tuple[str | int, ...] = ()) -> list[Issue]:
+    issues: list[Issue] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            lowered = str(key).lower()
+            if (
+                isinstance(value, str)
+                and any(word in lowered for word in _SECRET_WORDS)
+                and not lowered.endswith("_env")
+            ):
+                issues.append(
+                    Issue(
+                        name,
+                        None,
+                        None,
+                        ".".join(str(p) for p in (*path, key)),
+                        f"secrets must not be stored in the config file; put the value in an environment "
+                        f'variable and write `{key}_env = "VAR_NAME"` instead',
+                    )
+                )
+            issues.extend(_secret_issues(name, value, (*path, key)))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            issues.extend(_secret_issues(name, value, (*path, index)))
+    return issues
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate a config file; every problem names the file and field."""
+    name = str(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file {name} not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ValidationFailed(
+            [Issue(name, getattr(exc, "lineno", None), getattr(exc, "colno", None), "", str(exc))]
+        ) from None
+    secret_issues = _secret_issues(name, raw)
+    if secret_issues:
+        raise ValidationFailed(secret_issues)
+    try:
+        config = Config.model_validate(raw)
+    except ValidationError as exc:
+        issues = [Issue(name, None, None, ".".join(str(p) for p in err["loc"]), err["msg"]) for err in exc.errors()]
+        raise ValidationFailed(issues) from None
+    config.base_dir = path.parent
+    return config
+
+
+def find_config(explicit: Path | None) -> Config | None:
+    """The config named by ``--config``/``CJM_SYNC_CONFIG``, else ``cjm-sync.toml`` here, else None."""
+    if explicit is not None:
+        return load_config(explicit)
+    env = os.environ.get("CJM_SYNC_CONFIG")
+    if env:
+        return load_config(Path(env))
+    default = Path(CONFIG_FILENAME)
+    return load_config(default) if default.exists() else None

@@ -1,0 +1,222 @@
+"""Load, validate, render and atomically save journey files (YAML primary, JSON accepted)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from ruamel.yaml.error import MarkedYAMLError
+
+from cjm_sync.errors import CjmSyncError, Issue, ValidationFailed
+from cjm_sync.files.locations import format_path, locate, path_at_line
+from cjm_sync.files.migrations import document_version, migrate
+from cjm_sync.files.yaml_doc import dump_yaml, parse_yaml, update_node
+from cjm_sync.schema import CURRENT_SCHEMA_VERSION, Journey, cross_reference_problems
+
+
+class JourneyChangedError(CjmSyncError):
+    """The journey file changed on disk while we worked; it was not overwritten."""
+
+
+@dataclass
+class LoadedJourney:
+    """A journey together with the document it came from (for comment-preserving saves)."""
+
+    path: Path
+    journey: Journey
+    document: Any
+    format: str
+    sha256: str
+    mtime: float
+    migrated_from: list[int] = field(default_factory=list)
+
+
+def file_format(path: Path) -> str:
+    """``json`` for .json files, otherwise ``yaml``."""
+    return "json" if path.suffix.lower() == ".json" else "yaml"
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _yaml_issue(name: str, exc: MarkedYAMLError, lines: list[str]) -> Issue:
+    """The syntax issue, pointing at the broken line (the context line when the problem is at the end)."""
+    problem = " ".join(p for p in (exc.context, exc.problem) if p) or "malformed YAML"
+    for mark in (exc.problem_mark, exc.context_mark):
+        if mark is not None and 0 <= mark.line < len(lines) and lines[mark.line].strip():
+            return Issue(name, mark.line + 1, mark.column + 1, "", f"invalid YAML: {problem}")
+    return Issue(name, None, None, "", f"invalid YAML: {problem}")
+
+
+_MAX_RECOVERIES = 10
+
+
+def _parse(path: Path, text: str, fmt: str) -> tuple[Any, list[Issue]]:
+    """Parse ``text``; on a syntax error, blank the broken line and go on, so later problems show too.
+
+    Returns the (possibly recovered) document and the syntax issues found; line numbers are kept.
+    """
+    name = str(path)
+    if fmt == "json":
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValidationFailed([Issue(name, exc.lineno, exc.colno, "", f"invalid JSON: {exc.msg}")]) from None
+    lines = text.split("\n")
+    syntax: list[Issue] = []
+    for _ in range(_MAX_RECOVERIES):
+        try:
+            return parse_yaml("\n".join(lines)), syntax
+        except MarkedYAMLError as exc:
+            issue = _yaml_issue(name, exc, lines)
+            syntax.append(issue)
+            if issue.line is None:
+                break
+            lines[issue.line - 1] = "#"
+        except Exception as exc:  # ruamel raises a few unmarked errors (e.g. tabs in JSON)
+            if fmt == "json":
+                return json.loads(text), []
+            raise ValidationFailed([Issue(name, None, None, "", f"invalid YAML: {exc}")]) from None
+    raise ValidationFailed(syntax)
+
+
+def _pydantic_issues(name: str, document: Any, error: ValidationError) -> list[Issue]:
+    issues = []
+    for err in error.errors():
+        loc = tuple(p for p in err["loc"] if isinstance(p, str | int))
+        line, column = locate(document, loc)
+        message = err["msg"]
+        if err["type"] == "extra_forbidden":
+            message = "unknown field (check the spelling; `cjm-sync schema` lists the fields)"
+        issues.append(Issue(name, line, column, format_path(loc), message))
+    return issues
+
+
+def _sorted(issues: list[Issue]) -> list[Issue]:
+    return sorted(issues, key=lambda i: (i.line or 0, i.column or 0))
+
+
+def parse_journey(path: Path, text: str) -> tuple[Journey, Any, list[int]]:
+    """Parse and validate journey text; every problem becomes an :class:`Issue` with file:line:column."""
+    name = str(path)
+    fmt = file_format(path)
+    document, syntax = _parse(path, text, fmt)
+    if syntax:
+        lines = text.split("\n")
+        syntax = [
+            Issue(i.file, i.line, i.column, format_path(path_at_line(document, i.line, lines[i.line - 1])), i.message)
+            if i.line
+            else i
+            for i in syntax
+        ]
+    if not isinstance(document, dict):
+        if syntax:
+            raise ValidationFailed(syntax)
+        raise ValidationFailed([Issue(name, 1, 1, "", "a journey file must be a mapping (key: value) at the top")])
+    version = document_version(document)
+    if version > CURRENT_SCHEMA_VERSION or version < 1:
+        line, column = locate(document, ("schema_version",))
+        raise ValidationFailed(
+            [
+                Issue(
+                    name,
+                    line,
+                    column,
+                    "schema_version",
+                    f"schema version {document.get('schema_version')!r} is not supported "
+                    f"(this cjm-sync reads 1..{CURRENT_SCHEMA_VERSION}; upgrade cjm-sync for newer files)",
+                )
+            ]
+        )
+    migrated = migrate(document)
+    try:
+        journey = Journey.model_validate(document)
+    except ValidationError as exc:
+        broken = {i.path for i in syntax}
+        found = [i for i in _pydantic_issues(name, document, exc) if i.path not in broken]
+        raise ValidationFailed(_sorted(syntax + found)) from None
+    issues = list(syntax)
+    for loc, message in cross_reference_problems(journey):
+        line, column = locate(document, loc)
+        issues.append(Issue(name, line, column, format_path(loc), message))
+    if issues:
+        raise ValidationFailed(_sorted(issues))
+    return journey, document, migrated
+
+
+def load_journey(path: Path) -> LoadedJourney:
+    """Read and validate a journey file. Raises :class:`ValidationFailed` naming file:line:column."""
+    try:
+        raw = path.read_bytes()
+        mtime = path.stat().st_mtime
+    except FileNotFoundError:
+        raise ValidationFailed([Issue(str(path), None, None, "", "file not found")]) from None
+    except OSError as exc:
+        raise ValidationFailed([Issue(str(path), None, None, "", f"cannot read: {exc.strerror}")]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ValidationFailed([Issue(str(path), line, None, "", "not valid UTF-8 text")]) from None
+    journey, document, migrated = parse_journey(path, text)
+    return LoadedJourney(path, journey, document, file_format(path), _digest(raw), mtime, migrated)
+
+
+def journey_data(journey: Journey) -> dict[str, Any]:
+    """The canonical plain-data form of a journey: defaults left out, schema version always present."""
+    data = journey.model_dump(mode="json", exclude_defaults=True)
+    return {
+        "schema_version": journey.schema_version,
+        **{k: v for k, v in data.items() if k != "schema_version"},
+    }
+
+
+def render_journey(journey: Journey, *, fmt: str = "yaml", document: Any = None) -> str:
+    """Serialise ``journey`` deterministically; with ``document``, keep its comments and key order."""
+    data = journey_data(journey)
+    if fmt == "json":
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return dump_yaml(update_node(document, data))
+
+
+def atomic_write(path: Path, text: str, *, expected_sha256: str | None = None) -> None:
+    """Write ``text`` to ``path`` via a temp file and rename.
+
+    With ``expected_sha256``, refuse (``JourneyChangedError``) if the file on disk no longer has that
+    digest: someone edited it meanwhile and their change must not be overwritten.
+    """
+    if expected_sha256 is not None and path.exists() and _digest(path.read_bytes()) != expected_sha256:
+        raise JourneyChangedError(
+            f"{path} changed on disk during the run; it was not overwritten (the change is merged on the next run)"
+        )
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or Path("."))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_journey(loaded: LoadedJourney, journey: Journey) -> bool:
+    """Save ``journey`` over ``loaded``'s file, preserving comments; False when nothing changed."""
+    text = render_journey(journey, fmt=loaded.format, document=loaded.document)
+    encoded = text.encode("utf-8")
+    if _digest(encoded) == loaded.sha256:
+        return False
+    atomic_write(loaded.path, text, expected_sha256=loaded.sha256)
+    loaded.sha256 = _digest(encoded)
+    loaded.journey = journey
+    return True

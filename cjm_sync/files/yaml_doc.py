@@ -1,0 +1,80 @@
+"""Round-trip YAML documents: comments and key order survive, output is deterministic."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.allow_unicode = True
+    yaml.width = 4096  # never fold long lines: folding would make diffs noisy
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
+def parse_yaml(text: str) -> Any:
+    """Parse YAML (or JSON, a subset) keeping comments, order and line numbers."""
+    return _yaml().load(text)
+
+
+def dump_yaml(document: Any) -> str:
+    """Serialise a document in the canonical style."""
+    buffer = io.StringIO()
+    _yaml().dump(document, buffer)
+    return buffer.getvalue()
+
+
+def _item_id(value: Any) -> Any:
+    return value.get("id") if isinstance(value, Mapping) else None
+
+
+def _merge_list(old: CommentedSeq, new: Sequence[Any]) -> CommentedSeq:
+    """New list content, reusing the old nodes (and their comments) where items match by id or value."""
+    by_id = {_item_id(v): v for v in old if _item_id(v) is not None}
+    result = CommentedSeq()
+    for index, value in enumerate(new):
+        previous = by_id.get(_item_id(value)) if _item_id(value) is not None else None
+        if previous is None and index < len(old) and _item_id(old[index]) is None:
+            previous = old[index]
+        result.append(update_node(previous, value))
+    # carry comments attached to items that are still at the same position
+    for index in range(min(len(old), len(result))):
+        if index in old.ca.items and (_item_id(old[index]) == _item_id(result[index])):
+            result.ca.items[index] = old.ca.items[index]
+    if old.ca.comment:
+        result.ca.comment = old.ca.comment
+    return result
+
+
+def update_node(old: Any, new: Any) -> Any:
+    """Return ``new`` as a YAML node, reusing ``old`` where the value is unchanged.
+
+    Mappings are updated in place so comments and the order of existing keys survive; new keys are
+    placed after the existing key that precedes them in ``new``'s (canonical) order.
+    """
+    if isinstance(new, Mapping):
+        if not isinstance(old, CommentedMap):
+            old = CommentedMap()
+        for key in [k for k in old if k not in new]:
+            del old[key]
+        keys = list(new)
+        for position, key in enumerate(keys):
+            if key in old:
+                old[key] = update_node(old[key], new[key])
+                continue
+            anchor = next((k for k in reversed(keys[:position]) if k in old), None)
+            index = list(old).index(anchor) + 1 if anchor is not None else 0
+            old.insert(index, key, update_node(None, new[key]))
+        return old
+    if isinstance(new, list):
+        return _merge_list(old if isinstance(old, CommentedSeq) else CommentedSeq(), new)
+    if old is not None and not isinstance(old, Mapping | list) and type(old) is not bool and old == new:
+        return old  # keep the scalar's original style (quotes, float formatting)
+    return new
