@@ -14,6 +14,7 @@ import click
 
 from cjm_sync import __version__
 from cjm_sync.cli.commands_files import fmt_cmd, init_cmd, migrate_cmd, schema_cmd, validate_cmd
+from cjm_sync.cli.commands_sync import plan_cmd, pull_cmd, push_cmd, sync_cmd
 from cjm_sync.cli.context import AppContext
 from cjm_sync.cli.logs import configure_logging
 from cjm_sync.errors import EXIT_FAILURE, EXIT_USAGE, CjmSyncError, redact
@@ -71,7 +72,7 @@ def cli(
     ctx.obj = AppContext(config_path=config_path, json_output=json_output, verbosity=verbosity, log_format=log_format)
 
 
-for command in (init_cmd, validate_cmd, schema_cmd, fmt_cmd, migrate_cmd):
+for command in (init_cmd, validate_cmd, schema_cmd, fmt_cmd, migrate_cmd, sync_cmd, plan_cmd, push_cmd, pull_cmd):
     cli.add_command(command)
 
 

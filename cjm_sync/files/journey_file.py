@@ -183,7 +183,7 @@ def render_journey(journey: Journey, *, fmt: str = "yaml", document: Any = None)
     data = journey_data(journey)
     if fmt == "json":
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    return dump_yaml(update_node(document, data))
+    return dump_yaml(update_node(document, data, journey.model_dump(mode="json")))
 
 
 def atomic_write(path: Path, text: str, *, expected_sha256: str | None = None) -> None:

@@ -35,7 +35,7 @@ def _item_id(value: Any) -> Any:
     return value.get("id") if isinstance(value, Mapping) else None
 
 
-def _merge_list(old: CommentedSeq, new: Sequence[Any]) -> CommentedSeq:
+def _merge_list(old: CommentedSeq, new: Sequence[Any], full: Sequence[Any] | None) -> CommentedSeq:
     """New list content, reusing the old nodes (and their comments) where items match by id or value."""
     by_id = {_item_id(v): v for v in old if _item_id(v) is not None}
     result = CommentedSeq()
@@ -43,7 +43,7 @@ def _merge_list(old: CommentedSeq, new: Sequence[Any]) -> CommentedSeq:
         previous = by_id.get(_item_id(value)) if _item_id(value) is not None else None
         if previous is None and index < len(old) and _item_id(old[index]) is None:
             previous = old[index]
-        result.append(update_node(previous, value))
+        result.append(update_node(previous, value, full[index] if full is not None and index < len(full) else None))
     # carry comments attached to items that are still at the same position
     for index in range(min(len(old), len(result))):
         if index in old.ca.items and (_item_id(old[index]) == _item_id(result[index])):
@@ -53,28 +53,35 @@ def _merge_list(old: CommentedSeq, new: Sequence[Any]) -> CommentedSeq:
     return result
 
 
-def update_node(old: Any, new: Any) -> Any:
+def update_node(old: Any, new: Any, full: Any = None) -> Any:
     """Return ``new`` as a YAML node, reusing ``old`` where the value is unchanged.
 
     Mappings are updated in place so comments and the order of existing keys survive; new keys are
-    placed after the existing key that precedes them in ``new``'s (canonical) order.
+    placed after the existing key that precedes them in ``new``'s (canonical) order. ``full`` is the
+    same data with default values included: a key the author wrote out is kept even when its value is
+    the default (``new`` leaves defaults out).
     """
     if isinstance(new, Mapping):
         if not isinstance(old, CommentedMap):
             old = CommentedMap()
+        full_map = full if isinstance(full, Mapping) else {}
         for key in [k for k in old if k not in new]:
-            del old[key]
+            if key in full_map:
+                old[key] = update_node(old[key], full_map[key], full_map[key])
+            else:
+                del old[key]
         keys = list(new)
         for position, key in enumerate(keys):
             if key in old:
-                old[key] = update_node(old[key], new[key])
+                old[key] = update_node(old[key], new[key], full_map.get(key))
                 continue
             anchor = next((k for k in reversed(keys[:position]) if k in old), None)
             index = list(old).index(anchor) + 1 if anchor is not None else 0
             old.insert(index, key, update_node(None, new[key]))
         return old
     if isinstance(new, list):
-        return _merge_list(old if isinstance(old, CommentedSeq) else CommentedSeq(), new)
+        full_list = full if isinstance(full, list) and len(full) == len(new) else None
+        return _merge_list(old if isinstance(old, CommentedSeq) else CommentedSeq(), new, full_list)
     if old is not None and not isinstance(old, Mapping | list) and type(old) is not bool and old == new:
         return old  # keep the scalar's original style (quotes, float formatting)
     return new

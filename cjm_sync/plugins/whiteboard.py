@@ -146,6 +146,14 @@ class WhiteboardConnector(Protocol):
     kind: ClassVar[ConnectorKind]
     capabilities: ClassVar[frozenset[Capability]]
 
+    @classmethod
+    def from_config(cls, options: Mapping[str, Any], *, transport: Any = None) -> WhiteboardConnector:
+        """An instance from the connector's config table (credentials come from the environment).
+
+        ``transport`` is an ``httpx.BaseTransport`` to use instead of the network (sandbox, tests);
+        ``options["sandbox"]`` says the transport is the connector's built-in emulator.
+        """
+
     def read(self, target: str, state: ConnectorState) -> BoardRead:
         """Read the whole board ``target`` and interpret it as a journey."""
 

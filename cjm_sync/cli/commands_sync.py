@@ -1,0 +1,174 @@
+"""Commands that sync: sync, plan, push, pull."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cjm_sync.cli.context import AppContext, pass_app
+from cjm_sync.cli.jobs import open_state, open_whiteboard, policies, resolve_target, select_jobs
+from cjm_sync.engine import SyncEngine, SyncReport, SyncRequest
+from cjm_sync.errors import EXIT_CONFLICTS
+from cjm_sync.merge import plan_to_dict, render_plan
+
+
+def job_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--journey``, ``--all``, ``--board``, ``--sandbox``, ``--wait`` shared by the sync commands."""
+    for option in reversed(
+        [
+            click.option("--journey", type=click.Path(path_type=Path, dir_okay=False), help="Journey file to sync."),
+            click.option("--all", "all_journeys", is_flag=True, help="Every journey in cjm-sync.toml."),
+            click.option("--board", help="Board id (default: config, then the board of the last run)."),
+            click.option(
+                "--sandbox", is_flag=True, help="Use the built-in emulator instead of the vendor API (no credentials)."
+            ),
+            click.option("--wait", is_flag=True, help="Wait for another run on the same journey instead of failing."),
+            click.option("--wait-timeout", type=float, default=600.0, show_default=True, help="Seconds --wait waits."),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+def report_dict(report: SyncReport) -> dict[str, Any]:
+    """JSON form of a run: the plan plus what was applied."""
+    return {
+        "journey": report.journey,
+        "connector": report.connector,
+        "board": report.target,
+        "mode": report.mode,
+        "applied": report.applied,
+        "run_id": report.run_id,
+        "plan": plan_to_dict(report.file_changes, report.board_ops, report.conflicts),
+        "conflict_ids": report.conflict_ids,
+        "file_written": report.file_written,
+        "board_writes": report.board_writes,
+        "overwritten": [
+            {"key": o.key, "field": o.field, "side": o.side, "old": o.old, "new": o.new, "reason": o.reason}
+            for o in report.overwritten
+        ],
+        "dropped": report.dropped,
+        "unplaced": report.unplaced,
+        "notes": report.notes,
+        "api_calls": report.api_calls,
+    }
+
+
+def report_text(report: SyncReport) -> str:
+    """Human form: header, Terraform-like plan, conflict ids and hints, what was done."""
+    lines = [f"{report.journey} ⇄ {report.connector}:{report.target} ({report.mode})"]
+    lines.append(render_plan(report.file_changes, report.board_ops, report.conflicts))
+    for ref, conflict_id in report.conflict_ids.items():
+        lines.append(
+            f"  conflict {conflict_id}: {ref.rstrip('#')} — "
+            f"resolve: cjm-sync conflicts resolve {conflict_id} --take file|board|base"
+        )
+    lines.extend(f"  note: {n}" for n in report.notes + report.dropped)
+    lines.extend(f"  left alone on the board: {u}" for u in report.unplaced)
+    for o in report.overwritten:
+        lines.append(
+            f"  overwrote {o.side} {o.key}.{o.field} ({o.reason}); "
+            "`cjm-sync log` shows it, `cjm-sync restore` undoes it"
+        )
+    calls = report.api_calls.get("calls") if isinstance(report.api_calls.get("calls"), int) else None
+    if report.applied:
+        lines.append(
+            f"Applied: {report.board_writes} board write(s), file {'written' if report.file_written else 'unchanged'}"
+            + (f", {calls} API call(s)" if calls is not None else "")
+            + "."
+        )
+    return "\n".join(lines)
+
+
+def run_jobs(
+    app: AppContext,
+    *,
+    command: str,
+    connector: str,
+    journey: Path | None,
+    all_journeys: bool,
+    board: str | None,
+    sandbox: bool,
+    wait: bool,
+    wait_timeout: float,
+    write_file: bool,
+    write_board: bool,
+    dry_run: bool,
+) -> None:
+    """Run ``command`` for every selected job; exit 3 if any left conflicts open."""
+    jobs = select_jobs(app, journey, all_journeys, connector, board)
+    reports: list[SyncReport] = []
+    store = open_state(app)
+    try:
+        for job in jobs:
+            target = resolve_target(store, job)
+            with open_whiteboard(app, job.connector, sandbox=sandbox) as whiteboard:
+                engine = SyncEngine(store, whiteboard)
+                app.info(f"{command}: {job.journey_path} ⇄ {job.connector}:{target} …")
+                report = engine.run(
+                    SyncRequest(
+                        journey_path=job.journey_path,
+                        target=target,
+                        command=command,
+                        write_file=write_file,
+                        write_board=write_board,
+                        dry_run=dry_run,
+                        wait=wait,
+                        wait_timeout=wait_timeout,
+                        policies=policies(app),
+                    )
+                )
+            reports.append(report)
+            app.emit(report_dict(report) if len(jobs) == 1 else {}, partial(report_text, report))
+    finally:
+        store.close()
+    if len(jobs) > 1:
+        app.emit({"runs": [report_dict(r) for r in reports]})
+    if not dry_run and any(r.conflicts for r in reports):
+        raise SystemExit(EXIT_CONFLICTS)
+
+
+@click.command("sync")
+@job_options
+@click.option("--connector", default="miro", show_default=True, help="Whiteboard connector.")
+@click.option("--dry-run", is_flag=True, help="Only print the plan (same as `cjm-sync plan`).")
+@pass_app
+def sync_cmd(app: AppContext, /, connector: str, dry_run: bool, **job: Any) -> None:
+    """Full sync: read board → merge with the file → push board → write file → record the run.
+
+    Exits 3 when conflicts are left open (so schedulers alert).
+    """
+    run_jobs(app, command="sync", connector=connector, write_file=True, write_board=True, dry_run=dry_run, **job)
+
+
+@click.command("plan")
+@job_options
+@click.option("--connector", default="miro", show_default=True, help="Whiteboard connector.")
+@pass_app
+def plan_cmd(app: AppContext, /, connector: str, **job: Any) -> None:
+    """Show every operation a sync would perform on each side, changing nothing."""
+    run_jobs(app, command="plan", connector=connector, write_file=True, write_board=True, dry_run=True, **job)
+
+
+@click.command("push")
+@click.argument("connector", default="miro")
+@job_options
+@click.option("--dry-run", is_flag=True, help="Only print what would be written to the board.")
+@pass_app
+def push_cmd(app: AppContext, /, connector: str, dry_run: bool, **job: Any) -> None:
+    """Journey file → board. Board edits are merged in (never overwritten) but the file is not written."""
+    run_jobs(app, command="push", connector=connector, write_file=False, write_board=True, dry_run=dry_run, **job)
+
+
+@click.command("pull")
+@click.argument("connector", default="miro")
+@job_options
+@click.option("--dry-run", is_flag=True, help="Only print what would change in the file.")
+@pass_app
+def pull_cmd(app: AppContext, /, connector: str, dry_run: bool, **job: Any) -> None:
+    """Board → journey file. The board is not written."""
+    run_jobs(app, command="pull", connector=connector, write_file=True, write_board=False, dry_run=dry_run, **job)

@@ -1,0 +1,142 @@
+"""Turn flags and config into sync jobs: which journey, which board, which connector, which state store."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cjm_sync.cli.context import AppContext
+from cjm_sync.config import LOCAL_STATE_DIR
+from cjm_sync.errors import ConfigError, UsageError
+from cjm_sync.files import atomic_write, load_journey
+from cjm_sync.merge import Policies
+from cjm_sync.plugins import WhiteboardConnector, load_connector
+from cjm_sync.state import StateStore, open_store
+
+SANDBOX_FILE = "sandbox-{name}.json"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One journey to sync with one board."""
+
+    journey_path: Path
+    connector: str
+    target: str | None
+
+
+def state_dir(app: AppContext) -> Path:
+    """``.cjm-sync/`` beside the config file, else in the working directory."""
+    config = app.config()
+    return (config.base_dir if config else Path(".")) / LOCAL_STATE_DIR
+
+
+def open_state(app: AppContext) -> StateStore:
+    """The configured state store, else ``.cjm-sync/state.db`` here."""
+    config = app.config()
+    return open_store(config.state_url() if config else str(state_dir(app) / "state.db"))
+
+
+def policies(app: AppContext) -> Policies:
+    """Conflict policies from the config's ``[policies]`` table (defaults otherwise)."""
+    config = app.config()
+    return Policies.model_validate(config.policies if config else {})
+
+
+def select_jobs(
+    app: AppContext, journey: Path | None, all_journeys: bool, connector: str, board: str | None
+) -> list[Job]:
+    """The jobs named by ``--journey``/``--board`` or, with ``--all`` (or no flags), by the config."""
+    config = app.config()
+    if journey is not None:
+        bound = None
+        if config is not None:
+            for entry in config.journeys:
+                if config.journey_path(entry).resolve() == journey.resolve() and entry.board:
+                    bound = entry.board.target
+        return [Job(journey, connector, board or bound)]
+    if config is None or not config.journeys:
+        raise UsageError("no journey given: pass --journey FILE (or list journeys in cjm-sync.toml and use --all)")
+    if not all_journeys and len(config.journeys) > 1:
+        raise UsageError("the config lists several journeys: pass --journey FILE or --all")
+    return [
+        Job(
+            config.journey_path(entry),
+            entry.board.connector if entry.board else connector,
+            board or (entry.board.target if entry.board else None),
+        )
+        for entry in config.journeys
+    ]
+
+
+def resolve_target(store: StateStore, job: Job) -> str:
+    """The board id from the flag/config, else the one an earlier run of this journey used."""
+    if job.target:
+        return job.target
+    journey_id = load_journey(job.journey_path).journey.id
+    earlier = store.get_memo(journey_id, job.connector, "*").get("last_target")
+    if isinstance(earlier, str) and earlier:
+        return earlier
+    env = os.environ.get(f"CJM_{job.connector.upper()}_BOARD_ID")
+    if env:
+        return env
+    raise UsageError(
+        f"no board known for {job.journey_path}: pass --board ID (or set it in cjm-sync.toml)",
+        hint="the board id is remembered after the first successful run; "
+        f"CJM_{job.connector.upper()}_BOARD_ID works too",
+    )
+
+
+def _sandbox_class(name: str) -> Any:
+    if name == "miro":
+        from connectors.miro.sandbox import MiroSandbox  # noqa: PLC0415 - only loaded in sandbox mode
+
+        return MiroSandbox
+    raise UsageError(f"connector '{name}' has no built-in sandbox")
+
+
+@contextmanager
+def open_whiteboard(app: AppContext, name: str, *, sandbox: bool) -> Iterator[WhiteboardConnector]:
+    """An instance of connector ``name`` from config and environment.
+
+    With ``sandbox``, it talks to the built-in emulator in-process; the emulated boards persist in
+    ``.cjm-sync/sandbox-<name>.json`` between commands, so push, edit and pull can run one at a time.
+    """
+    config = app.config()
+    options: dict[str, Any] = {}
+    if config is not None and name in config.connectors:
+        section = config.connectors[name]
+        options = {**section.settings(), **({"base_url": section.base_url} if section.base_url else {})}
+    factory = load_connector(name)
+    if not sandbox:
+        connector = factory.from_config(options)
+        try:
+            yield connector
+        finally:
+            connector.close()
+        return
+    path = state_dir(app) / SANDBOX_FILE.format(name=name)
+    cls = _sandbox_class(name)
+    emulator = cls.load(json.loads(path.read_text(encoding="utf-8"))) if path.exists() else cls()
+    connector = factory.from_config({**options, "sandbox": True}, transport=emulator.transport())
+    try:
+        yield connector
+    finally:
+        connector.close()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, json.dumps(emulator.dump(), ensure_ascii=False))
+
+
+def check_connector(name: str) -> None:
+    """Fail early with the installed connector names when ``name`` is unknown."""
+    try:
+        load_connector(name)
+    except UsageError:
+        raise
+    except Exception as exc:  # a broken third-party plugin
+        raise ConfigError(f"connector '{name}' failed to load: {exc}") from None

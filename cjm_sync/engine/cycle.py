@@ -1,0 +1,291 @@
+"""One sync of one journey with one whiteboard: lock → read → merge → plan → push → write → commit.
+
+``sync`` writes both sides, ``push`` only the board, ``pull`` only the file; ``plan``/``--dry-run``
+stops after planning. Every board write is journaled before and after; the base only moves to values
+both sides hold, so a crash anywhere converges on the next run.
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import os
+import socket
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cjm_sync.engine.base import settled_base
+from cjm_sync.engine.report import SyncReport
+from cjm_sync.errors import CjmSyncError, UsageError
+from cjm_sync.files import load_journey, save_journey
+from cjm_sync.merge import Conflict, MergeResult, Policies, build_journey, flatten, merge
+from cjm_sync.merge.entities import carries, split_key
+from cjm_sync.plugins import Capability, ConnectorState, WhiteboardConnector, require
+from cjm_sync.schema import Journey
+from cjm_sync.state import StateStore, StoreJournal
+from cjm_sync.state.records import (
+    Change,
+    ConflictInput,
+    ConflictStatus,
+    Resolution,
+    RunOutcome,
+    Side,
+    SyncCommit,
+)
+
+log = logging.getLogger(__name__)
+
+JourneyStep = Callable[[Journey], Journey]
+"""A step that returns an enriched journey (CRM facts before the merge, annotation after it)."""
+
+
+@dataclass
+class SyncRequest:
+    """What to sync and how."""
+
+    journey_path: Path
+    target: str
+    command: str = "sync"
+    write_file: bool = True
+    write_board: bool = True
+    dry_run: bool = False
+    wait: bool = False
+    wait_timeout: float | None = None
+    policies: Policies = field(default_factory=Policies)
+    facts: Sequence[JourneyStep] = ()
+    annotate: Sequence[JourneyStep] = ()
+
+
+def local_author() -> str:
+    """Who edits the journey file on this machine (``CJM_SYNC_AUTHOR`` or the login name)."""
+    return os.environ.get("CJM_SYNC_AUTHOR") or getpass.getuser()
+
+
+def _apply_steps(journey: Journey, steps: Sequence[JourneyStep]) -> Journey:
+    for step in steps:
+        journey = step(journey)
+    return journey
+
+
+def _board_view(theirs: dict[str, dict[str, Any]], carried: dict[str, frozenset[str]]) -> dict[str, dict[str, Any]]:
+    return {
+        key: {name: value for name, value in entity.items() if carries(name, carried[split_key(key)[0]])}
+        for key, entity in theirs.items()
+        if split_key(key)[0] in carried
+    }
+
+
+class SyncEngine:
+    """Runs plans and syncs of journeys against one whiteboard connector, with state in ``store``."""
+
+    def __init__(self, store: StateStore, connector: WhiteboardConnector, *, author: str | None = None) -> None:
+        self.store = store
+        self.connector = connector
+        self.author = author or local_author()
+
+    def run(self, request: SyncRequest) -> SyncReport:
+        """Plan (and unless ``dry_run``, apply) one sync; the report says what happened."""
+        name = self.connector.name
+        require(name, self.connector.capabilities, Capability.READ, "read boards")
+        if request.write_board and not request.dry_run:
+            require(name, self.connector.capabilities, Capability.WRITE, "write boards")
+        loaded = load_journey(request.journey_path)
+        if loaded.migrated_from and request.write_file and not request.dry_run:
+            raise UsageError(
+                f"{loaded.path} uses schema version {loaded.migrated_from[0]}; "
+                f"run `cjm-sync migrate {loaded.path}` first"
+            )
+        journey_id = loaded.journey.id
+        owner = f"{self.author}@{socket.gethostname()}:{request.command}"
+        with self.store.acquire_lock(journey_id, owner, wait=request.wait, timeout=request.wait_timeout):
+            report = SyncReport(journey_id, name, request.target, "plan" if request.dry_run else request.command)
+            self._recover(journey_id, report)
+            run_id = None if request.dry_run else self.store.start_run(journey_id, request.command).run_id
+            report.run_id = run_id
+            try:
+                self._run_locked(request, loaded, report, run_id)
+            except BaseException as error:
+                if run_id is not None:
+                    message = error.message if isinstance(error, CjmSyncError) else repr(error)
+                    self.store.finish_run(
+                        run_id, RunOutcome.FAILED, api_calls=self.connector.api_calls(), error=message
+                    )
+                raise
+            report.api_calls = self.connector.api_calls()
+            return report
+
+    def _recover(self, journey_id: str, report: SyncReport) -> None:
+        """Close runs a crash left open; their unconfirmed writes are matched again on the next read."""
+        pending = self.store.pending_journal(journey_id)
+        for run in self.store.unfinished_runs(journey_id):
+            self.store.finish_run(run.run_id, RunOutcome.INTERRUPTED, error="interrupted; recovered by a later run")
+            report.notes.append(f"recovered interrupted run {run.run_id}")
+        if pending:
+            report.notes.append(f"{len(pending)} unconfirmed board write(s) from an interrupted run are reconciled")
+
+    def _run_locked(self, request: SyncRequest, loaded: Any, report: SyncReport, run_id: str | None) -> None:
+        store, name, target = self.store, self.connector.name, request.target
+        journey_id = loaded.journey.id
+        state = ConnectorState(
+            id_map=store.get_id_map(journey_id, name, target), memo=store.get_memo(journey_id, name, target)
+        )
+        ours_journey = _apply_steps(loaded.journey, request.facts)
+        read = self.connector.read(target, state)
+        report.unplaced = list(read.unplaced)
+        carried = dict(read.carried)
+        base = store.get_base(journey_id, name, target)
+        ours = flatten(ours_journey)
+        theirs = flatten(read.journey)
+        tombstones = set(store.tombstones(journey_id))
+        result = merge(
+            base or None,
+            ours,
+            theirs,
+            carried=carried,
+            policies=request.policies,
+            tombstones=tombstones,
+            authors=read.authors,
+            file_mtime=datetime.fromtimestamp(loaded.mtime, UTC),
+        )
+        file_journey = _apply_steps(build_journey(result.file_entities, loaded.journey), request.annotate)
+        board_journey = _apply_steps(build_journey(result.board_entities, loaded.journey), request.annotate)
+        conflict_keys = frozenset(c.key for c in result.conflicts)
+        ops = self.connector.plan(board_journey, read, state, conflict_keys) if request.write_board else []
+        report.board_ops = ops
+        report.file_changes = [c for c in result.changes if c.side == "file"] if request.write_file else []
+        report.conflicts = result.conflicts
+        report.overwritten = result.overwritten
+        report.dropped = [
+            f"{d.key} (re-created on the {d.side}, but it was deleted on purpose)" for d in result.dropped
+        ]
+        report.conflict_ids = {
+            _conflict_ref(c): _existing_conflict_id(store, journey_id, target, c) for c in result.conflicts
+        }
+        if request.dry_run or run_id is None:
+            return
+        self._apply(request, loaded, report, run_id, state, read, result, file_journey, ours, theirs, base)
+
+    def _apply(
+        self,
+        request: SyncRequest,
+        loaded: Any,
+        report: SyncReport,
+        run_id: str,
+        state: ConnectorState,
+        read: Any,
+        result: MergeResult,
+        file_journey: Journey,
+        ours: dict[str, dict[str, Any]],
+        theirs: dict[str, dict[str, Any]],
+        base: dict[str, dict[str, Any]],
+    ) -> None:
+        store, name, target = self.store, self.connector.name, request.target
+        journey_id = loaded.journey.id
+        carried = dict(read.carried)
+        if report.board_ops:
+            journal = StoreJournal(store, run_id, name, target, journey=journey_id)
+            self.connector.apply(report.board_ops, state, journal)
+            report.board_writes = len(report.board_ops)
+        if request.write_file:
+            report.file_written = save_journey(loaded, file_journey)
+        file_final = flatten(file_journey) if request.write_file else ours
+        board_final = result.board_entities if request.write_board else _board_view(theirs, carried)
+        new_base = settled_base(base, result.new_base, file_final, board_final, carried)
+        outcome = RunOutcome.CONFLICTS if result.conflicts else RunOutcome.OK
+        with store.transaction():
+            for key in result.new_tombstones:
+                side = Side.FILE if key not in ours else Side.BOARD
+                store.add_tombstone(journey_id, key, side=side, author=self.author)
+            report.conflict_ids = self._record_conflicts(journey_id, target, result, read)
+            store.record_changes(run_id, self._changes(report, result, read, target))
+            store.commit_sync(
+                SyncCommit(
+                    journey=journey_id,
+                    connector=name,
+                    target=target,
+                    run_id=run_id,
+                    base=new_base,
+                    id_map=dict(state.id_map),
+                    memo=dict(state.memo),
+                    outcome=outcome,
+                    api_calls=self.connector.api_calls(),
+                    changes={
+                        "board": report.board_writes,
+                        "file": len(report.file_changes),
+                        "conflicts": len(result.conflicts),
+                    },
+                )
+            )
+            store.set_memo(journey_id, name, "*", {"last_target": target})
+        report.applied = True
+
+    def _record_conflicts(self, journey_id: str, target: str, result: MergeResult, read: Any) -> dict[str, str]:
+        store = self.store
+        found: dict[str, str] = {}
+        seen: set[tuple[str, str | None]] = set()
+        for conflict in result.conflicts:
+            author = read.authors.get(conflict.key)
+            record = store.open_conflict(
+                ConflictInput(
+                    journey=journey_id,
+                    target=target,
+                    key=conflict.key,
+                    field=conflict.field,
+                    base=conflict.base,
+                    file=conflict.ours,
+                    board=conflict.theirs,
+                    file_author=self.author,
+                    board_author=author.user if author else None,
+                    board_at=author.at if author else None,
+                )
+            )
+            found[_conflict_ref(conflict)] = record.id
+            seen.add((conflict.key, conflict.field))
+        for record in store.conflicts(journey_id, status=ConflictStatus.OPEN, target=target):
+            if (record.key, record.field) not in seen:  # settled by editing one side
+                store.resolve_conflict(record.id, _settled_by(record, result))
+        return found
+
+    def _changes(self, report: SyncReport, result: MergeResult, read: Any, target: str) -> list[Change]:
+        changes: list[Change] = []
+        overwritten = {(o.key, o.field, o.side): o.reason for o in result.overwritten}
+        for change in report.file_changes:
+            author = read.authors.get(change.key)
+            who = author.user if author else None
+            if not change.fields:
+                changes.append(Change(change.key, None, Side.FILE, None, None, who, change.kind.value, target))
+            for fc in change.fields:
+                reason = overwritten.get((change.key, fc.field, "file"), "merge")
+                changes.append(Change(change.key, fc.field, Side.FILE, fc.old, fc.new, who, reason, target))
+        for change in (c for c in result.changes if c.side == "board"):
+            if not report.board_ops:
+                break
+            for fc in change.fields:
+                reason = overwritten.get((change.key, fc.field, "board"), "merge")
+                changes.append(Change(change.key, fc.field, Side.BOARD, fc.old, fc.new, self.author, reason, target))
+            if not change.fields:
+                changes.append(Change(change.key, None, Side.BOARD, None, None, self.author, change.kind.value, target))
+        return changes
+
+
+def _conflict_ref(conflict: Conflict) -> str:
+    return f"{conflict.key}#{conflict.field or ''}"
+
+
+def _existing_conflict_id(store: StateStore, journey_id: str, target: str, conflict: Conflict) -> str:
+    for record in store.conflicts(journey_id, status=ConflictStatus.OPEN, target=target):
+        if record.key == conflict.key and record.field == conflict.field:
+            return record.id
+    return "new"
+
+
+def _settled_by(record: Any, result: MergeResult) -> Resolution:
+    value = result.file_entities.get(record.key, {}).get(record.field) if record.field else None
+    if value == record.board:
+        return Resolution.BOARD
+    if value == record.file:
+        return Resolution.FILE
+    return Resolution.BASE

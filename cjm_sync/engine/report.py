@@ -1,0 +1,36 @@
+"""What a plan or a sync found and did, for text and ``--json`` output."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from cjm_sync.plugins import BoardOp
+
+
+@dataclass
+class SyncReport:
+    """The outcome of one plan/sync/push/pull of one journey with one board."""
+
+    journey: str
+    connector: str
+    target: str
+    mode: str
+    board_ops: list[BoardOp] = field(default_factory=list)
+    file_changes: list[Any] = field(default_factory=list)
+    conflicts: list[Any] = field(default_factory=list)
+    conflict_ids: dict[str, str] = field(default_factory=dict)
+    overwritten: list[Any] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    unplaced: list[str] = field(default_factory=list)
+    applied: bool = False
+    file_written: bool = False
+    board_writes: int = 0
+    api_calls: dict[str, Any] = field(default_factory=dict)
+    run_id: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def has_changes(self) -> bool:
+        """True when the plan would write anything on either side."""
+        return bool(self.board_ops or self.file_changes)

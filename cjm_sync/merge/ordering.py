@@ -1,0 +1,98 @@
+"""``order`` as a merge-friendly rank.
+
+Raw indexes shift when a sibling is inserted or deleted, which would make every insertion on one side
+clash with every deletion on the other. Before merging, each side's ``order`` is replaced by a
+:class:`Rank` relative to the *common* entities (present in every side, in the same list): common
+entities are numbered 0, 1, 2…; the others get fractions between their common neighbours. Only a real
+reorder of common entities changes a common rank, and ranks in different lists never compare equal.
+After merging, :func:`renumber` turns ranks back into indexes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from cjm_sync.merge.entities import JOURNEY, ORDER, Entity, container, split_key
+
+Entities = Mapping[str, Entity]
+
+
+@dataclass(frozen=True)
+class Rank:
+    """A position within one list (``place`` is the list's repr)."""
+
+    place: str
+    value: float
+
+
+def _position(fields: Entity) -> float:
+    order = fields.get(ORDER)
+    if isinstance(order, Rank):
+        return order.value
+    return math.inf if order is None else float(order)
+
+
+def _lists(entities: Entities) -> dict[str, list[str]]:
+    """Keys per ordered list, sorted by (order, key); missing orders sort last."""
+    lists: dict[str, list[str]] = defaultdict(list)
+    for key, fields in entities.items():
+        if split_key(key)[0] != JOURNEY:
+            lists[repr(container(key, fields))].append(key)
+    return {place: sorted(keys, key=lambda k: (_position(entities[k]), k)) for place, keys in lists.items()}
+
+
+def common_keys(sides: Sequence[Entities]) -> set[str]:
+    """Keys present in every side and in the same list everywhere."""
+    keys = set.intersection(*(set(side) for side in sides)) if sides else set()
+    return {k for k in keys if len({repr(container(k, side[k])) for side in sides}) == 1}
+
+
+def _ranks(entities: Entities, common: set[str]) -> dict[str, Rank]:
+    ranks: dict[str, Rank] = {}
+    for place, keys in _lists(entities).items():
+        last, gap = -1, list[str]()
+        for key in [*keys, None]:
+            if key is not None and key not in common:
+                gap.append(key)
+                continue
+            ranks.update({k: Rank(place, last + (j + 1) / (len(gap) + 1)) for j, k in enumerate(gap)})
+            gap = []
+            if key is not None:
+                last += 1
+                ranks[key] = Rank(place, last)
+    return ranks
+
+
+def normalize(sides: Sequence[Entities], common: set[str]) -> list[dict[str, Entity]]:
+    """Copies of ``sides`` with ``order`` replaced by ranks relative to ``common``."""
+    out = []
+    for side in sides:
+        ranks = _ranks(side, common)
+        out.append({k: {**f, ORDER: ranks[k]} if k in ranks else dict(f) for k, f in side.items()})
+    return out
+
+
+def renumber(*sides: Entities) -> list[dict[str, Entity]]:
+    """Copies of ``sides`` with ``order`` as 0-based indexes per list, numbered jointly.
+
+    Every distinct (position, key) of a list across all sides gets one index, so an entity at the same
+    position in every side gets the same ``order`` everywhere (ties are broken by key).
+    """
+    slots: dict[str, set[tuple[float, str]]] = defaultdict(set)
+    for side in sides:
+        for place, keys in _lists(side).items():
+            slots[place].update((_position(side[k]), k) for k in keys)
+    index: dict[tuple[str, float, str], int] = {
+        (place, *slot): i for place, taken in slots.items() for i, slot in enumerate(sorted(taken))
+    }
+    out = []
+    for side in sides:
+        copy = {k: dict(f) for k, f in side.items()}
+        for place, keys in _lists(side).items():
+            for key in keys:
+                copy[key][ORDER] = index[place, _position(side[key]), key]
+        out.append(copy)
+    return out

@@ -1,0 +1,96 @@
+"""A sync plan as deterministic, Terraform-like text and as a JSON-able dict."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from cjm_sync.merge.result import Change, Conflict
+from cjm_sync.plugins import BoardOp, FieldChange
+
+_SYMBOL = {"create": "+", "update": "~", "delete": "-", "move": "→", "tag": "~", "untag": "~"}
+_BUCKET = {"create": "create", "delete": "delete"}  # everything else counts as an update
+
+
+def _value(value: Any, width: int) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _field_lines(kind: str, fields: Iterable[FieldChange], width: int) -> list[str]:
+    if kind == "create":
+        return [f"      {c.field}: {_value(c.new, width)}" for c in fields]
+    return [f"      {c.field}: {_value(c.old, width)} → {_value(c.new, width)}" for c in fields]
+
+
+def _entry(kind: str, title: str, fields: Iterable[FieldChange], width: int) -> list[str]:
+    return [f"  {_SYMBOL[kind]} {kind} {title}", *_field_lines(kind, fields, width)]
+
+
+def _counts(kinds: Iterable[str]) -> Counter[str]:
+    return Counter(_BUCKET.get(kind, "update") for kind in kinds)
+
+
+def _summary(board: Counter[str], file: Counter[str], conflicts: int) -> str:
+    def part(counts: Counter[str], where: str) -> str:
+        return f"{counts['create']} to create, {counts['update']} to update, {counts['delete']} to delete {where}"
+
+    noun = "conflict" if conflicts == 1 else "conflicts"
+    return f"Plan: {part(board, 'on the board')}; {part(file, 'in the file')}; {conflicts} {noun}."
+
+
+def render_plan(
+    file_changes: Sequence[Change],
+    board_ops: Sequence[BoardOp],
+    conflicts: Sequence[Conflict],
+    *,
+    width: int = 60,
+) -> str:
+    """The plan as text: board ops (in apply order), file changes, conflicts, then a summary line.
+
+    Values are shown as JSON (UTF-8, not escaped) cut to ``width`` characters.
+    """
+    lines = ["Board:"]
+    for op in board_ops:
+        lines += _entry(op.kind.value, f"{op.key} ({op.item_type})", op.changes, width)
+    lines += ["  (no changes)"] if not board_ops else []
+    lines.append("File:")
+    for change in file_changes:
+        lines += _entry(change.kind.value, change.key, change.fields, width)
+    lines += ["  (no changes)"] if not file_changes else []
+    if conflicts:
+        lines.append("Conflicts:")
+    for c in conflicts:
+        lines.append(f"  ! conflict {c.key}" + (f" {c.field}" if c.field else " (deleted on one side)"))
+        lines += [f"      base:  {_value(c.base, width)}"] if c.has_base else []
+        lines += [f"      file:  {_value(c.ours, width)}", f"      board: {_value(c.theirs, width)}"]
+    lines += ["", _summary(_board_counts(board_ops), _file_counts(file_changes), len(conflicts))]
+    return "\n".join(lines) + "\n"
+
+
+def _board_counts(ops: Sequence[BoardOp]) -> Counter[str]:
+    return _counts(op.kind.value for op in ops)
+
+
+def _file_counts(changes: Sequence[Change]) -> Counter[str]:
+    return _counts(c.kind.value for c in changes)
+
+
+def plan_to_dict(
+    file_changes: Sequence[Change], board_ops: Sequence[BoardOp], conflicts: Sequence[Conflict]
+) -> dict[str, Any]:
+    """The plan for ``--json``: full values, plus the summary counts."""
+    board, file = _board_counts(board_ops), _file_counts(file_changes)
+    keys = ("create", "update", "delete")
+    return {
+        "board": [op.to_dict() for op in board_ops],
+        "file": [c.to_dict() for c in file_changes],
+        "conflicts": [c.to_dict() for c in conflicts],
+        "summary": {
+            "board": {k: board[k] for k in keys},
+            "file": {k: file[k] for k in keys},
+            "conflicts": len(conflicts),
+        },
+    }

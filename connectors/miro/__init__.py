@@ -1,0 +1,1 @@
+"""Miro whiteboard connector and its REST API v2 sandbox."""

@@ -1,0 +1,273 @@
+"""``MiroConnector``: the whiteboard connector for Miro (read → plan → apply on one board).
+
+``target`` is the board id. The journey lives in one frame; see :mod:`connectors.miro.mapping` for
+what stands for what and :mod:`connectors.miro.layout` for where it goes. ``state.memo`` holds
+``created`` (ids of items the connector made), ``modified`` (item id → ``modifiedAt`` at the end of
+the last sync) and ``emotion_scale``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+import httpx
+from pydantic import SecretStr
+
+from cjm_sync.errors import ConfigError
+from cjm_sync.plugins.capabilities import Capability, ConnectorKind
+from cjm_sync.plugins.whiteboard import ApplyResult, BoardOp, BoardRead, ConnectorState, Journal, OpKind
+from cjm_sync.schema import Journey, Scale, slugify
+from connectors.miro.board import Snapshot, Tag, parse_connector, parse_items
+from connectors.miro.client import JSON, MiroClient
+from connectors.miro.planner import REF, plan_board
+from connectors.miro.reading import interpret
+from connectors.miro.resources import BULK_LIMIT, ITEM_TYPES
+from connectors.miro.settings import MiroSettings
+
+CARRIED: Mapping[str, frozenset[str]] = {
+    "stage": frozenset({"title", "kind"}),
+    "lane": frozenset({"title", "kind"}),
+    "touchpoint": frozenset({"title", "description", "stage", "channel", "moment_of_truth", "emotion", "connections"}),
+    "pain_point": frozenset({"title", "stage"}),
+    "opportunity": frozenset({"title", "stage"}),
+    "note": frozenset({"text", "stage", "lane"}),
+}
+"""Fields the board represents, per entity kind; everything else comes from the journey file."""
+
+
+def read_snapshot(client: MiroClient, memo: Mapping[str, Any]) -> Snapshot:
+    """The whole board: items (cursor), connectors (cursor), tags and the items each tag is on."""
+    raw_items = list(client.items())
+    connectors = {c.id: c for c in (parse_connector(raw) for raw in client.connectors())}
+    tags = {str(t["id"]): t for t in client.tags()}
+    tagged: dict[str, list[str]] = {}
+    for tag_id, tag in tags.items():
+        for item in client.items_with_tag(tag_id):
+            tagged.setdefault(str(item["id"]), []).append(str(tag["title"]))
+    items = parse_items(raw_items, tagged)
+    modified = memo.get("modified", {})
+    stamps = [(i.id, i.modified_at) for i in items.values()] + [(c.id, c.modified_at) for c in connectors.values()]
+    changed = frozenset(obj_id for obj_id, at in stamps if modified.get(obj_id) != at)
+    return Snapshot(
+        items, connectors, {k: Tag(k, str(t["title"]), str(t["fillColor"])) for k, t in tags.items()}, changed
+    )
+
+
+class MiroConnector:
+    """Sync a journey with a frame on a Miro board."""
+
+    name: ClassVar[str] = "miro"
+    kind: ClassVar[ConnectorKind] = ConnectorKind.WHITEBOARD
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.READ, Capability.WRITE})
+
+    def __init__(self, settings: MiroSettings | None = None, transport: httpx.BaseTransport | None = None) -> None:
+        self.settings = settings or MiroSettings.from_env()
+        self._auth = self.settings.auth()
+        self._transport = transport
+        self._clients: dict[str, MiroClient] = {}
+        self._target = ""
+
+    @classmethod
+    def from_config(cls, options: Mapping[str, Any], *, transport: httpx.BaseTransport | None = None) -> MiroConnector:
+        """A connector from a ``[connectors.miro]`` table and the environment (the environment's credentials).
+
+        With ``sandbox`` set, the built-in emulator behind ``transport`` accepts any token, so none is needed.
+        """
+        settings = MiroSettings.from_env()
+        updates: dict[str, Any] = {}
+        if options.get("base_url"):
+            updates["base_url"] = str(options["base_url"])
+        if options.get("sandbox") and settings.access_token is None and settings.refresh_token is None:
+            updates["access_token"] = SecretStr("sandbox")
+        return cls(settings.model_copy(update=updates), transport)
+
+    def client(self, target: str) -> MiroClient:
+        """The API client for board ``target`` (one HTTP pool per board)."""
+        board_id = target or self.settings.board_id
+        if not board_id:
+            raise ConfigError("no Miro board given", hint="pass the board id as the target or set CJM_MIRO_BOARD_ID")
+        if board_id not in self._clients:
+            self._clients[board_id] = MiroClient(
+                board_id, base_url=self.settings.base_url, auth=self._auth, transport=self._transport
+            )
+        return self._clients[board_id]
+
+    def read(self, target: str, state: ConnectorState) -> BoardRead:
+        """Read the board and interpret the journey frame; updates the id map for people's additions."""
+        self._target = target
+        snapshot = read_snapshot(self.client(target), state.memo)
+        scale = Scale.model_validate(state.memo.get("emotion_scale") or {})
+        journey_id = str(state.memo.get("journey") or slugify(target, fallback="journey"))
+        result = interpret(snapshot, state.id_map, journey_id=journey_id, emotion_scale=scale)
+        ours = set(state.id_map.values())
+        stamps = [(i.id, i.modified_at) for i in snapshot.items.values()]
+        stamps += [(c.id, c.modified_at) for c in snapshot.connectors.values()]
+        state.memo["modified"] = {obj_id: at for obj_id, at in stamps if obj_id in ours and at}
+        return BoardRead(
+            target=target,
+            journey=result.journey,
+            carried=CARRIED,
+            authors=result.authors,
+            unplaced=result.unplaced,
+            snapshot=(target, snapshot),
+        )
+
+    def plan(
+        self, desired: Journey, read: BoardRead, state: ConnectorState, conflicts: frozenset[str] = frozenset()
+    ) -> list[BoardOp]:
+        """The fewest ops that make the board show ``desired``; ``conflicts`` are tagged, not overwritten."""
+        self._target, snapshot = read.snapshot
+        state.memo["journey"] = desired.id
+        state.memo["emotion_scale"] = desired.emotion_scale.model_dump(mode="json")
+        return plan_board(desired, snapshot, state.id_map, state.memo, conflicts)
+
+    def apply(self, ops: Sequence[BoardOp], state: ConnectorState, journal: Journal) -> ApplyResult:
+        """Perform ``ops`` (planned from the last read board) in order; consecutive item creates go out as
+        transactional bulk calls of ≤ 20."""
+        return _Applier(self.client(self._target), state, journal).run(ops)
+
+    def api_calls(self) -> dict[str, Any]:
+        """Calls and credits spent so far, over every board."""
+        totals: dict[str, Any] = {}
+        for client in self._clients.values():
+            for name, value in client.api.stats.to_dict().items():
+                if isinstance(value, dict):
+                    merged = totals.setdefault(name, {})
+                    for k, v in value.items():
+                        merged[k] = merged.get(k, 0) + v
+                else:
+                    totals[name] = totals.get(name, 0) + value
+        return totals
+
+    def close(self) -> None:
+        """Release HTTP resources."""
+        for client in self._clients.values():
+            client.close()
+        self._clients.clear()
+
+
+class _Applier:
+    """Performs one plan: resolves ``@key:`` references, journals every write, records ids and times."""
+
+    def __init__(self, client: MiroClient, state: ConnectorState, journal: Journal) -> None:
+        self.client = client
+        self.state = state
+        self.journal = journal
+        self.result = ApplyResult()
+        self.created: list[str] = list(state.memo.get("created", []))
+        self.modified: dict[str, Any] = dict(state.memo.get("modified", {}))
+        self.tagged: set[str] = set()
+
+    def run(self, ops: Sequence[BoardOp]) -> ApplyResult:
+        try:
+            i = 0
+            while i < len(ops):
+                batch = self._batch(ops, i)
+                if batch:
+                    self._bulk(batch)
+                    i += len(batch)
+                else:
+                    self._one(ops[i])
+                    i += 1
+            if self.tagged:
+                self._refresh_times()
+        finally:
+            self.state.memo["created"] = self.created
+            self.state.memo["modified"] = self.modified
+        return self.result
+
+    def _batch(self, ops: Sequence[BoardOp], start: int) -> list[BoardOp]:
+        """Consecutive bulk-creatable ops from ``start`` (≤ 20) that do not refer to one another."""
+        batch: list[BoardOp] = []
+        keys: set[str] = set()
+        for op in ops[start:]:
+            bulkable = op.kind is OpKind.CREATE and op.item_type in ITEM_TYPES and ITEM_TYPES[op.item_type].in_bulk
+            if not bulkable or len(batch) == BULK_LIMIT or _refs(op.payload) & keys:
+                break
+            batch.append(op)
+            keys.add(op.key)
+        return batch
+
+    def _resolve(self, value: Any) -> Any:
+        if isinstance(value, str) and value.startswith(REF):
+            return self.state.id_map[value[len(REF) :]]
+        if isinstance(value, Mapping):
+            return {k: self._resolve(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._resolve(v) for v in value]
+        return value
+
+    def _record(self, op: BoardOp, body: JSON | None, created: bool = False) -> None:
+        if body is not None:
+            item_id = str(body["id"])
+            if created:
+                self.state.id_map[op.key] = item_id
+                self.created.append(item_id)
+                self.result.created[op.key] = item_id
+            if body.get("modifiedAt"):
+                self.modified[item_id] = body["modifiedAt"]
+        self.result.applied += 1
+        self.journal.after(op, str(body["id"]) if created and body else None)
+
+    def _bulk(self, batch: list[BoardOp]) -> None:
+        for op in batch:
+            self.journal.before(op)
+        created = self.client.create_bulk([self._resolve(op.payload) for op in batch])
+        for op, body in zip(batch, created, strict=True):
+            self._record(op, body, created=True)
+
+    def _one(self, op: BoardOp) -> None:
+        self.journal.before(op)
+        payload = self._resolve(op.payload)
+        target = op.external_id or self.state.id_map.get(op.key)
+        body: JSON | None = None
+        if op.kind is OpKind.CREATE:
+            if op.item_type == "tag":
+                tag = self.client.create_tag(payload["title"], payload["fillColor"])
+                self.state.id_map[op.key] = str(tag["id"])
+                self.result.applied += 1
+                self.journal.after(op, str(tag["id"]))
+                return
+            if op.item_type == "connector":
+                body = self.client.create_connector(payload)
+            else:
+                body = self.client.create(op.item_type, payload)
+            self._record(op, body, created=True)
+            return
+        assert target is not None, f"no board id for {op.key}"
+        if op.kind is OpKind.UPDATE:
+            if op.item_type == "connector":
+                body = self.client.update_connector(target, payload)
+            else:
+                body = self.client.update(op.item_type, target, payload)
+        elif op.kind is OpKind.MOVE:
+            body = self.client.move(target, payload)
+        elif op.kind in (OpKind.TAG, OpKind.UNTAG):
+            tag_id = payload.get("tag_id") or self.state.id_map.get(f"tag:{payload['tag']}")
+            assert tag_id is not None, f"tag {payload['tag']!r} was neither on the board nor created"
+            (self.client.attach_tag if op.kind is OpKind.TAG else self.client.detach_tag)(target, tag_id)
+            self.tagged.add(target)
+        elif op.kind is OpKind.DELETE:
+            (self.client.delete_connector if op.item_type == "connector" else self.client.delete)(target)
+            self.state.id_map.pop(op.key, None)
+            self.modified.pop(target, None)
+            self.created = [c for c in self.created if c != target]
+        self._record(op, body)
+
+    def _refresh_times(self) -> None:
+        """Tagging changes an item's ``modifiedAt`` without returning it: read it back from the item list."""
+        for raw in self.client.items():
+            if str(raw["id"]) in self.tagged and raw.get("modifiedAt"):
+                self.modified[str(raw["id"])] = raw["modifiedAt"]
+
+
+def _refs(value: Any) -> set[str]:
+    """Keys a payload refers to through ``@key:`` references."""
+    if isinstance(value, str):
+        return {value[len(REF) :]} if value.startswith(REF) else set()
+    if isinstance(value, Mapping):
+        return set().union(*(_refs(v) for v in value.values())) if value else set()
+    if isinstance(value, list):
+        return set().union(*(_refs(v) for v in value)) if value else set()
+    return set()

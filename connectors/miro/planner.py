@@ -1,0 +1,611 @@
+"""Journey → board: the fewest writes that make the board show a journey.
+
+Existing items keep their place unless the grid around them grows or their stage changes; new items
+take free slots; only changed fields are patched; only items the connector created, that the journey
+no longer holds and that nobody touched since the last sync are deleted. Items whose id-map entry is
+missing are first matched by kind, normalised text and cell, so a lost id map never duplicates items.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cjm_sync.plugins.whiteboard import BoardOp, FieldChange, OpKind
+from cjm_sync.schema import Journey, LaneKind
+from connectors.miro.board import Item, Snapshot
+from connectors.miro.layout import (
+    EMOTION_H,
+    HEADER_H,
+    LABEL_W,
+    SLOT,
+    Grid,
+    Rect,
+    Shift,
+    badge_spot,
+    card_spot,
+    emotion_y,
+    free_slots,
+    slots_across,
+)
+from connectors.miro.mapping import (
+    CONFLICT_TAG,
+    Desired,
+    DesiredLine,
+    RowSpec,
+    desired_items,
+    is_managed_tag,
+    role_row,
+    row_specs,
+    split_key,
+    tag_colour,
+)
+from connectors.miro.reading import board_grid, find_frame
+from connectors.miro.resources import ITEM_TYPES
+from connectors.miro.richtext import normalise, to_html, to_text
+
+REF = "@key:"
+"""Prefix of a payload value that ``apply`` replaces with the id the key maps to (items created earlier)."""
+
+_TOLERANCE = 1.0
+_FRAME_MARGIN = 400.0
+_OURS = ("frame", "stage", "lane", "row", "touchpoint", "badge", "emotion", "pain_point", "opportunity", "note")
+
+
+def ref(entity: str) -> str:
+    """A reference to the board id of ``entity``, resolved by ``apply``."""
+    return f"{REF}{entity}"
+
+
+def owner_entity(entity: str) -> str:
+    """The journey entity an item belongs to (a badge or emotion point belongs to its touchpoint)."""
+    kind, ident = split_key(entity)
+    return f"touchpoint:{ident}" if kind in ("badge", "emotion") else entity
+
+
+@dataclass
+class _Ctx:
+    snapshot: Snapshot
+    id_map: MutableMapping[str, str]
+    frame: Item | None
+    conflicts: frozenset[str]
+    created: frozenset[str]
+    pos: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    def item(self, entity: str, item_type: str | None = None) -> Item | None:
+        item = self.snapshot.items.get(self.id_map.get(entity, ""))
+        return item if item is not None and (item_type is None or item.type == item_type) else None
+
+
+def _children(ctx: _Ctx) -> list[Item]:
+    return ctx.snapshot.children(ctx.frame) if ctx.frame else []
+
+
+def _text(item: Item) -> str:
+    return normalise(to_text(str(item.data.get("content") or item.data.get("title") or "")))
+
+
+def _desired_text(d: Desired) -> str:
+    return normalise(
+        to_text(str(d.data.get("content") or "")) if "content" in d.data else str(d.data.get("title") or "")
+    )
+
+
+def _adopt_frame(ctx: _Ctx, d: Desired) -> None:
+    taken = set(ctx.id_map.values())
+    for item in ctx.snapshot.items.values():
+        if (
+            item.type == "frame"
+            and item.id not in taken
+            and normalise(str(item.data.get("title") or "")) == _desired_text(d)
+        ):
+            ctx.id_map[d.key] = item.id
+            ctx.frame = item
+            return
+
+
+def _adopt(ctx: _Ctx, wanted: Iterable[Desired], candidate: Any) -> None:
+    """Map each unmapped desired item to the first unmapped board item ``candidate(d, item)`` accepts."""
+    taken = set(ctx.id_map.values())
+    pool = [i for i in _children(ctx) if i.id not in taken]
+    for d in wanted:
+        if ctx.item(d.key, d.type) is not None:
+            continue
+        match = next((i for i in pool if i.type == d.type and candidate(d, i)), None)
+        if match is not None:
+            ctx.id_map[d.key] = match.id
+            pool.remove(match)
+
+
+def _local(ctx: _Ctx, item: Item) -> tuple[float, float]:
+    assert ctx.frame is not None
+    return item.local(ctx.frame)
+
+
+def plan_board(
+    journey: Journey,
+    snapshot: Snapshot,
+    id_map: MutableMapping[str, str],
+    memo: Mapping[str, Any],
+    conflicts: frozenset[str] = frozenset(),
+) -> list[BoardOp]:
+    """The ops that make the board show ``journey`` (``id_map`` gains entries for adopted items)."""
+    rows = row_specs(journey)
+    items, lines = desired_items(journey, rows)
+    by_key = {d.key: d for d in items}
+    frame_d = items[0]
+    found = find_frame(snapshot, id_map)
+    ctx = _Ctx(snapshot, id_map, found[1] if found else None, conflicts, frozenset(memo.get("created", [])))
+    if ctx.frame is None:
+        _adopt_frame(ctx, frame_d)
+    structure = [d for d in items[1:] if d.cell is None and d.anchor is None]
+    _adopt(
+        ctx,
+        (d for d in structure if d.key.startswith("stage:")),
+        lambda d, i: _local(ctx, i)[1] < HEADER_H and _text(i) == _desired_text(d),
+    )
+    _adopt(
+        ctx,
+        (d for d in structure if not d.key.startswith("stage:")),
+        lambda d, i: _local(ctx, i)[0] < LABEL_W and _text(i) == _desired_text(d),
+    )
+    grid0 = board_grid(snapshot, ctx.frame, id_map) if ctx.frame else Grid()
+
+    def cell_of(x: float, y: float, grid: Grid) -> tuple[str, str] | None:
+        col, row = grid.column_at(x), grid.row_at(y)
+        return (col.key, row.key) if col and row else None
+
+    slotted = [d for d in items if d.cell is not None]
+    _adopt(
+        ctx,
+        slotted,
+        lambda d, i: (
+            _text(i) == _desired_text(d)
+            and cell_of(*_local(ctx, i), grid0) == d.cell
+            and str(i.style.get("fillColor", "")).lower() == str(d.style.get("fillColor", "")).lower()
+        ),
+    )
+    _adopt_anchored(ctx, items, grid0, rows)
+    _adopt_lines(ctx, lines)
+
+    grid, shift = grid0.fit(_column_sizes(journey, grid0, slotted), _row_sizes(rows, grid0, slotted))
+    if ctx.frame is not None:
+        for item in _children(ctx):
+            ctx.pos[item.id] = shift.point(*_local(ctx, item))
+    placed, grid = _place(ctx, grid, slotted, by_key)
+    return _ops(ctx, journey, items, lines, grid, placed, rows)
+
+
+def _adopt_anchored(ctx: _Ctx, items: list[Desired], grid: Grid, rows: list[RowSpec]) -> None:
+    emotion_key = role_row(rows, LaneKind.EMOTIONS).key
+    taken = set(ctx.id_map.values())
+    for d in items:
+        card = ctx.item(d.anchor or "")
+        if d.anchor is None or card is None or ctx.item(d.key, d.type) is not None:
+            continue
+        cx, cy = _local(ctx, card)
+        best: tuple[float, Item] | None = None
+        for i in _children(ctx):
+            if (
+                i.id in taken
+                or i.type != d.type
+                or str(i.style.get("fillColor", "")).lower() != str(d.style["fillColor"]).lower()
+            ):
+                continue
+            x, y = _local(ctx, i)
+            if d.type == "sticky_note":
+                bx, by = badge_spot(cx, cy)
+                distance = math.hypot(x - bx, y - by)
+            elif any(b.key == emotion_key and b.holds(y) for b in grid.rows):
+                distance = abs(x - cx)
+            else:
+                continue
+            if distance < SLOT / 2 and (best is None or distance < best[0]):
+                best = (distance, i)
+        if best is not None:
+            ctx.id_map[d.key] = best[1].id
+            taken.add(best[1].id)
+
+
+def _adopt_lines(ctx: _Ctx, lines: list[DesiredLine]) -> None:
+    taken = set(ctx.id_map.values())
+    for line in lines:
+        if ctx.snapshot.connectors.get(ctx.id_map.get(line.key, "")) is not None:
+            continue
+        start, end = ctx.id_map.get(line.start), ctx.id_map.get(line.end)
+        match = next(
+            (
+                c
+                for c in ctx.snapshot.connectors.values()
+                if c.id not in taken and (c.start_id, c.end_id) == (start, end)
+            ),
+            None,
+        )
+        if match is not None and start and end:
+            ctx.id_map[line.key] = match.id
+            taken.add(match.id)
+
+
+def _counts(slotted: list[Desired]) -> dict[tuple[str, str], int]:
+    counts: dict[tuple[str, str], int] = {}
+    for d in slotted:
+        assert d.cell is not None
+        counts[d.cell] = counts.get(d.cell, 0) + 1
+    return counts
+
+
+def _column_sizes(journey: Journey, grid: Grid, slotted: list[Desired]) -> list[tuple[str, float]]:
+    counts = _counts(slotted)
+    return [
+        (f"stage:{s.id}", slots_across(max([0, *(n for (c, _), n in counts.items() if c == f"stage:{s.id}")])) * SLOT)
+        for s in journey.stages
+    ]
+
+
+def _row_sizes(rows: list[RowSpec], grid: Grid, slotted: list[Desired]) -> list[tuple[str, float]]:
+    counts = _counts(slotted)
+    sizes = []
+    for row in rows:
+        if row.kind is LaneKind.EMOTIONS and row.key == role_row(rows, LaneKind.EMOTIONS).key:
+            sizes.append((row.key, EMOTION_H))
+            continue
+        down = 1
+        for (col, r), n in counts.items():
+            if r == row.key:
+                across = slots_across(n)
+                if any(b.key == col for b in grid.columns):
+                    across = max(1, math.floor(grid.column(col).size / SLOT + 1e-6))
+                down = max(down, math.ceil(n / across))
+        sizes.append((row.key, down * SLOT))
+    return sizes
+
+
+def _rect(ctx: _Ctx, item: Item) -> Rect:
+    x, y = ctx.pos[item.id]
+    return Rect.around(x, y, item.width, item.height)
+
+
+def _place(
+    ctx: _Ctx, grid: Grid, slotted: list[Desired], by_key: Mapping[str, Desired]
+) -> tuple[dict[str, Rect], Grid]:
+    """Slots for new items and items whose cell changed; grows rows that are full."""
+    moving: list[Desired] = []
+    keep: set[str] = set()
+    for d in slotted:
+        item = ctx.item(d.key, d.type)
+        if item is not None and item.id in ctx.pos:
+            x, y = ctx.pos[item.id]
+            col, row = grid.column_at(x), grid.row_at(y)
+            if col and row and (col.key, row.key) == d.cell:
+                keep.add(item.id)
+                continue
+        moving.append(d)
+    vacating = {ctx.id_map[k] for d in moving for k in (d.key, *_anchored(by_key, d.key)) if k in ctx.id_map}
+    structure = {ctx.id_map[k] for k in ctx.id_map if k.startswith(("stage:", "lane:", "row:"))}
+    placed: dict[str, Rect] = {}
+    cells: dict[tuple[str, str], list[Desired]] = {}
+    for d in moving:
+        assert d.cell is not None
+        cells.setdefault(d.cell, []).append(d)
+    for cell, wanted in cells.items():
+        while True:
+            obstacles = [
+                _rect(ctx, i)
+                for i in _children(ctx)
+                if i.id in ctx.pos and i.id not in vacating and i.id not in structure
+            ] + list(placed.values())
+            free = free_slots(grid.slots(*cell), obstacles)
+            if len(free) >= len(wanted):
+                break
+            across = max(1, math.floor(grid.column(cell[0]).size / SLOT + 1e-6))
+            grid, grown = grid.grow_row(cell[1], math.ceil((len(wanted) - len(free)) / across) * SLOT)
+            _shift_all(ctx, placed, grown)
+        for d, slot in zip(wanted, free, strict=False):
+            placed[d.key] = slot
+    return placed, grid
+
+
+def _anchored(by_key: Mapping[str, Desired], card: str) -> list[str]:
+    return [d.key for d in by_key.values() if d.anchor == card]
+
+
+def _shift_all(ctx: _Ctx, placed: dict[str, Rect], shift: Shift) -> None:
+    for item_id, (x, y) in ctx.pos.items():
+        ctx.pos[item_id] = shift.point(x, y)
+    for k, r in placed.items():
+        nx, ny = shift.point(r.x0, r.y0)
+        placed[k] = r.moved(nx - r.x0, ny - r.y0)
+
+
+def _target(
+    ctx: _Ctx,
+    d: Desired,
+    grid: Grid,
+    placed: Mapping[str, Rect],
+    rows: list[RowSpec],
+    journey: Journey,
+    targets: Mapping[str, tuple[float, float]],
+) -> tuple[tuple[float, float], dict[str, float]]:
+    """Where ``d`` goes (frame coordinates) and its geometry."""
+    if d.type == "frame":
+        return (0.0, 0.0), {"width": grid.width, "height": grid.height}
+    if d.cell is None and d.anchor is None:
+        rect = grid.header_rect(d.key) if d.key.startswith("stage:") else grid.label_rect(d.key)
+        return (rect.cx, rect.cy), {"width": rect.width, "height": rect.height}
+    item = ctx.item(d.key, d.type)
+    current = ctx.pos.get(item.id) if item else None
+    if d.cell is not None:
+        slot = placed.get(d.key)
+        if slot is None and current is not None:
+            return current, {"width": d.width or 0.0}
+        assert slot is not None
+        return (card_spot(slot) if d.type == "app_card" else (slot.cx, slot.cy)), {"width": d.width or 0.0}
+    assert d.anchor is not None
+    card_x, card_y = targets[d.anchor]
+    card = ctx.item(d.anchor)
+    card_moved = card is None or ctx.pos.get(card.id) != (card_x, card_y) or d.anchor in placed
+    if d.score is not None:
+        emotions = grid.row(role_row(rows, LaneKind.EMOTIONS).key)
+        y = emotion_y(emotions, d.score, journey.emotion_scale.min, journey.emotion_scale.max)
+        col = grid.column_at(card_x)
+        keep_x = current is not None and not card_moved and col is not None and col.holds(current[0])
+        return ((current[0] if keep_x and current else card_x), y), {"width": d.width or 0.0, "height": d.width or 0.0}
+    if current is not None and not card_moved:
+        return current, {"width": d.width or 0.0}
+    return badge_spot(card_x, card_y), {"width": d.width or 0.0}
+
+
+def _ops(
+    ctx: _Ctx,
+    journey: Journey,
+    items: list[Desired],
+    lines: list[DesiredLine],
+    grid: Grid,
+    placed: Mapping[str, Rect],
+    rows: list[RowSpec],
+) -> list[BoardOp]:
+    creates: list[BoardOp] = []
+    updates: list[BoardOp] = []
+    tag_ops: list[BoardOp] = []
+    frame_ops: list[BoardOp] = []
+    targets: dict[str, tuple[float, float]] = {}
+    frame_d = items[0]
+    wanted_tags: set[str] = set()
+    for d in items:
+        pos, geometry = _target(ctx, d, grid, placed, rows, journey, targets)
+        targets[d.key] = pos
+        item = ctx.item(d.key, d.type)
+        entity = owner_entity(d.key)
+        conflicted = entity in ctx.conflicts
+        tags = set(d.tags)
+        if conflicted and ITEM_TYPES[d.type].taggable:
+            tags = {t for t in (item.tags if item else []) if is_managed_tag(t)} | {CONFLICT_TAG}
+        wanted_tags |= tags
+        if d.type == "frame":
+            frame_ops += _frame_ops(ctx, d, geometry)
+            continue
+        if item is None:
+            creates.append(_create(d, pos, geometry, frame_d.key))
+            tag_ops += [
+                BoardOp(OpKind.TAG, d.key, "tag", payload=_tag_payload(ctx, t), summary=f"tag {d.key} '{t}'")
+                for t in sorted(tags)
+            ]
+            continue
+        updates += _update(ctx, d, item, pos, geometry, conflicted)
+        current = {t for t in item.tags if is_managed_tag(t)}
+        if ITEM_TYPES[d.type].taggable:
+            tag_ops += [
+                BoardOp(OpKind.TAG, d.key, "tag", item.id, payload=_tag_payload(ctx, t), summary=f"tag {d.key} '{t}'")
+                for t in sorted(tags - current)
+            ]
+            tag_ops += [
+                BoardOp(
+                    OpKind.UNTAG, d.key, "tag", item.id, payload=_tag_payload(ctx, t), summary=f"untag {d.key} '{t}'"
+                )
+                for t in sorted(current - tags)
+            ]
+    tag_creates = [
+        BoardOp(
+            OpKind.CREATE,
+            f"tag:{t}",
+            "tag",
+            payload={"title": t, "fillColor": tag_colour(t)},
+            summary=f"create tag '{t}'",
+        )
+        for t in sorted(wanted_tags)
+        if ctx.snapshot.tag_by_title(t) is None
+    ]
+    line_creates, line_updates = _line_ops(ctx, lines, journey)
+    wanted_keys = {d.key for d in items} | {line.key for line in lines}
+    moves = _shift_ops(ctx)
+    return (
+        frame_ops
+        + tag_creates
+        + creates
+        + line_creates
+        + updates
+        + moves
+        + line_updates
+        + tag_ops
+        + _deletes(ctx, wanted_keys)
+    )
+
+
+def _tag_payload(ctx: _Ctx, title: str) -> dict[str, str]:
+    """A tag op's payload: the title, and the tag's id when the board already has it."""
+    tag = ctx.snapshot.tag_by_title(title)
+    return {"tag": title, "tag_id": tag.id} if tag else {"tag": title}
+
+
+def _frame_ops(ctx: _Ctx, d: Desired, geometry: dict[str, float]) -> list[BoardOp]:
+    w, h = geometry["width"], geometry["height"]
+    if ctx.frame is None:
+        right = max((i.canvas_rect.x1 for i in ctx.snapshot.items.values()), default=None)
+        left = 0.0 if right is None else right + _FRAME_MARGIN
+        payload = {
+            "data": d.data,
+            "style": {"fillColor": "#ffffff"},
+            "position": {"x": left + w / 2, "y": h / 2},
+            "geometry": geometry,
+        }
+        return [BoardOp(OpKind.CREATE, d.key, "frame", payload=payload, summary=f"create frame '{d.data['title']}'")]
+    frame = ctx.frame
+    changes: dict[str, Any] = {}
+    fields: list[FieldChange] = []
+    if str(frame.data.get("title") or "") != d.data["title"] and d.key not in ctx.conflicts:
+        changes["data"] = {"title": d.data["title"]}
+        fields.append(FieldChange("title", frame.data.get("title"), d.data["title"]))
+    if abs(frame.width - w) > _TOLERANCE or abs(frame.height - h) > _TOLERANCE:
+        left, top = frame.top_left
+        changes["geometry"] = {"width": w, "height": h}
+        changes["position"] = {"x": left + w / 2, "y": top + h / 2}
+        fields.append(FieldChange("geometry", [frame.width, frame.height], [w, h]))
+    if not changes:
+        return []
+    return [BoardOp(OpKind.UPDATE, d.key, "frame", frame.id, tuple(fields), changes, f"update frame {d.key}")]
+
+
+def _create(d: Desired, pos: tuple[float, float], geometry: dict[str, float], frame_key: str) -> BoardOp:
+    if ITEM_TYPES[d.type].width_only or d.type == "app_card":
+        geometry = {"width": geometry["width"]}
+    payload = {
+        "type": d.type,
+        "data": d.data,
+        "style": d.style,
+        "position": {"x": pos[0], "y": pos[1]},
+        "geometry": geometry,
+        "parent": {"id": ref(frame_key)},
+    }
+    return BoardOp(OpKind.CREATE, d.key, d.type, payload=payload, summary=f"create {d.type} {d.key}")
+
+
+def _field_values(fields: Any) -> list[tuple[Any, Any]]:
+    return [(f.get("value"), f.get("tooltip")) for f in fields or []]
+
+
+def _same(current: Any, wanted: Any, name: str) -> bool:
+    if name == "content":
+        return to_text(str(current or "")) == to_text(str(wanted or ""))
+    if name == "fields":
+        return _field_values(current) == _field_values(wanted)
+    if isinstance(wanted, str):
+        return str(current or "").lower() == wanted.lower()
+    return bool(current == wanted)
+
+
+def _update(
+    ctx: _Ctx, d: Desired, item: Item, pos: tuple[float, float], geometry: dict[str, float], conflicted: bool
+) -> list[BoardOp]:
+    changes: dict[str, Any] = {}
+    fields: list[FieldChange] = []
+    if not conflicted:
+        for block, wanted in (("data", d.data), ("style", d.style)):
+            current = item.data if block == "data" else item.style
+            diff = {k: v for k, v in wanted.items() if not _same(current.get(k), v, k)}
+            if diff:
+                changes[block] = diff
+                fields += [FieldChange(f"{block}.{k}", current.get(k), v) for k, v in diff.items()]
+    if (
+        d.cell is None
+        and d.anchor is None
+        and (abs(item.width - geometry["width"]) > _TOLERANCE or abs(item.height - geometry["height"]) > _TOLERANCE)
+    ):
+        changes["geometry"] = geometry
+        fields.append(FieldChange("geometry", [item.width, item.height], [geometry["width"], geometry["height"]]))
+    x0, y0 = _local(ctx, item)
+    if abs(x0 - pos[0]) > _TOLERANCE or abs(y0 - pos[1]) > _TOLERANCE:
+        changes["position"] = _wire_position(ctx, item, pos)
+        fields.append(FieldChange("position", [x0, y0], list(pos)))
+    if not changes:
+        return []
+    only_moved = set(changes) == {"position"}
+    kind = OpKind.MOVE if only_moved else OpKind.UPDATE
+    return [BoardOp(kind, d.key, d.type, item.id, tuple(fields), changes, f"{kind.value} {d.type} {d.key}")]
+
+
+def _wire_position(ctx: _Ctx, item: Item, pos: tuple[float, float]) -> dict[str, float]:
+    """Position to send: frame-relative for the frame's children, canvas for items merely on top of it."""
+    assert ctx.frame is not None
+    if item.parent_id == ctx.frame.id:
+        return {"x": pos[0], "y": pos[1]}
+    left, top = ctx.frame.top_left
+    return {"x": left + pos[0], "y": top + pos[1]}
+
+
+def _shift_ops(ctx: _Ctx) -> list[BoardOp]:
+    """Moves for items that are not ours (people's items shifted by a growing grid)."""
+    ops: list[BoardOp] = []
+    ours = set(ctx.id_map.values())
+    for item in _children(ctx):
+        if item.id in ours or item.id not in ctx.pos:
+            continue
+        x0, y0 = _local(ctx, item)
+        x, y = ctx.pos[item.id]
+        if abs(x - x0) > _TOLERANCE or abs(y - y0) > _TOLERANCE:
+            ops.append(
+                BoardOp(
+                    OpKind.MOVE,
+                    f"item:{item.id}",
+                    item.type,
+                    item.id,
+                    (FieldChange("position", [x0, y0], [x, y]),),
+                    {"position": _wire_position(ctx, item, (x, y))},
+                    f"shift {item.type} {item.id}",
+                )
+            )
+    return ops
+
+
+def _line_ops(ctx: _Ctx, lines: list[DesiredLine], journey: Journey) -> tuple[list[BoardOp], list[BoardOp]]:
+    creates: list[BoardOp] = []
+    updates: list[BoardOp] = []
+    for line in lines:
+        captions = [{"content": to_html(line.caption)}] if line.caption else []
+        current = ctx.snapshot.connectors.get(ctx.id_map.get(line.key, ""))
+        if current is None:
+            payload: dict[str, Any] = {
+                "startItem": {"id": ref(line.start), "snapTo": "right"},
+                "endItem": {"id": ref(line.end), "snapTo": "left"},
+                "shape": "curved",
+            }
+            if captions:
+                payload["captions"] = captions
+            if line.style:
+                payload["style"] = line.style
+            creates.append(
+                BoardOp(OpKind.CREATE, line.key, "connector", payload=payload, summary=f"connect {line.key}")
+            )
+            continue
+        have = [to_text(c) for c in current.captions]
+        want = [line.caption] if line.caption else []
+        if have != want and f"touchpoint:{split_key(line.key)[1].split('->')[0]}" not in ctx.conflicts:
+            updates.append(
+                BoardOp(
+                    OpKind.UPDATE,
+                    line.key,
+                    "connector",
+                    current.id,
+                    (FieldChange("captions", have, want),),
+                    {"captions": captions},
+                    f"update connector {line.key}",
+                )
+            )
+    return creates, updates
+
+
+def _deletes(ctx: _Ctx, wanted: set[str]) -> list[BoardOp]:
+    """Our own items the journey no longer holds and nobody changed since the last sync."""
+    lines: list[BoardOp] = []
+    items: list[BoardOp] = []
+    for entity, item_id in sorted(ctx.id_map.items()):
+        kind = split_key(entity)[0]
+        if entity in wanted or item_id not in ctx.created or item_id in ctx.snapshot.changed:
+            continue
+        if item_id in ctx.snapshot.connectors:
+            lines.append(BoardOp(OpKind.DELETE, entity, "connector", item_id, summary=f"delete connector {entity}"))
+        elif kind in _OURS and item_id in ctx.snapshot.items:
+            item_type = ctx.snapshot.items[item_id].type
+            items.append(BoardOp(OpKind.DELETE, entity, item_type, item_id, summary=f"delete {item_type} {entity}"))
+    return lines + items

@@ -1,0 +1,319 @@
+"""Board → journey: interpret the items in the journey frame by kind, colour and grid cell.
+
+Items are matched to entities through the id map; stickies and connectors people added get new ids
+(``slugify`` of their text, unique) and are added to the map. Anything that cannot be interpreted is
+left alone and described in ``unplaced``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from cjm_sync.plugins.whiteboard import Authorship
+from cjm_sync.schema import (
+    Channel,
+    Connection,
+    Emotion,
+    Journey,
+    Lane,
+    LaneKind,
+    Note,
+    Opportunity,
+    PainPoint,
+    Scale,
+    Stage,
+    StageKind,
+    Touchpoint,
+    slugify,
+)
+from connectors.miro.board import Item, Snapshot
+from connectors.miro.layout import SLOT, Band, Grid, Rect, emotion_score, grid_from_board
+from connectors.miro.mapping import (
+    CHANNEL_TAG_PREFIX,
+    LANE_COLOURS,
+    MOMENT_OF_TRUTH_TAG,
+    NOTE_COLOURS,
+    STAGE_COLOURS,
+    STICKY_KIND_COLOURS,
+    description_of,
+    key,
+    lane_label,
+    link_key,
+    split_key,
+)
+from connectors.miro.richtext import to_text
+
+_STAGE_BY_COLOUR = {v.lower(): k for k, v in STAGE_COLOURS.items()}
+_LANE_BY_COLOUR = {v.lower(): k for k, v in LANE_COLOURS.items()}
+_NOTE_COLOURS = frozenset(NOTE_COLOURS.values())
+_KIND_BY_COLOUR = {v: k for k, v in STICKY_KIND_COLOURS.items()}
+_STICKY_KINDS = ("pain_point", "opportunity", "note")
+
+
+@dataclass
+class Interpretation:
+    """What the board says, plus the id-map changes reading it implies."""
+
+    journey: Journey
+    authors: dict[str, Authorship] = field(default_factory=dict)
+    unplaced: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Row:
+    kind: LaneKind
+    lane_id: str | None
+
+
+def describe(item: Item) -> str:
+    """A short human-readable description of an item for ``unplaced``."""
+    text = to_text(str(item.data.get("content") or item.data.get("title") or ""))
+    label = f" {text[:40]!r}" if text else ""
+    return f"{item.type} {item.id}{label} at ({item.cx:.0f}, {item.cy:.0f})"
+
+
+def _when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
+def find_frame(snapshot: Snapshot, id_map: Mapping[str, str]) -> tuple[str, Item] | None:
+    """The journey frame (``frame:<journey id>`` in the id map) if it is on the board."""
+    for entity, item_id in id_map.items():
+        item = snapshot.items.get(item_id)
+        if entity.startswith("frame:") and item is not None and item.type == "frame":
+            return entity, item
+    return None
+
+
+def board_grid(snapshot: Snapshot, frame: Item, id_map: Mapping[str, str]) -> Grid:
+    """The grid drawn in ``frame``, from our header and label shapes."""
+    headers: dict[str, Rect] = {}
+    labels: dict[str, Rect] = {}
+    for entity, item_id in id_map.items():
+        item = snapshot.items.get(item_id)
+        if item is None or item.type != "shape":
+            continue
+        x, y = item.local(frame)
+        rect = Rect.around(x, y, item.width, item.height)
+        if entity.startswith("stage:"):
+            headers[entity] = rect
+        elif entity.startswith(("lane:", "row:")):
+            labels[entity] = rect
+    return grid_from_board(headers, labels)
+
+
+def _unique(text: str, kind: str, taken: set[str]) -> str:
+    new = slugify(text, taken, fallback=kind.replace("_", "-"))
+    taken.add(new)
+    return new
+
+
+def interpret(
+    snapshot: Snapshot,
+    id_map: MutableMapping[str, str],
+    *,
+    journey_id: str,
+    emotion_scale: Scale,
+) -> Interpretation:
+    """Read the journey off the board, updating ``id_map`` for added, re-kinded and vanished items."""
+    present = set(snapshot.items) | set(snapshot.connectors)
+    for entity in [k for k, v in id_map.items() if v not in present and not k.startswith("tag:")]:
+        del id_map[entity]
+    found = find_frame(snapshot, id_map)
+    if found is None:
+        result = Interpretation(Journey(id=journey_id, title=journey_id, emotion_scale=emotion_scale))
+        result.unplaced = [describe(i) for i in snapshot.items.values()]
+        return result
+    frame_key, frame = found
+    grid = board_grid(snapshot, frame, id_map)
+    inverse = {v: k for k, v in id_map.items()}
+    result = Interpretation(
+        Journey(
+            id=split_key(frame_key)[1], title=str(frame.data.get("title") or journey_id), emotion_scale=emotion_scale
+        ),
+    )
+    journey = result.journey
+
+    def author(entity: str, item_id: str, modified_at: str | None, modified_by: str | None) -> None:
+        if item_id in snapshot.changed:
+            result.authors[entity] = Authorship(modified_by, _when(modified_at))
+
+    stage_of = {b.key: split_key(b.key)[1] for b in grid.columns}
+    rows: dict[str, _Row] = {}
+    for band in grid.columns:
+        item = snapshot.items[id_map[band.key]]
+        colour = str(item.style.get("fillColor", "")).lower()
+        journey.stages.append(
+            Stage(
+                id=stage_of[band.key],
+                title=to_text(item.data.get("content")),
+                kind=_STAGE_BY_COLOUR.get(colour, StageKind.STANDARD),
+            )
+        )
+        author(band.key, item.id, item.modified_at, item.modified_by)
+    for band in grid.rows:
+        item = snapshot.items[id_map[band.key]]
+        text = to_text(item.data.get("content"))
+        kind_name, rest = split_key(band.key)
+        lane_kind = _LANE_BY_COLOUR.get(str(item.style.get("fillColor", "")).lower()) or next(
+            (k for k in LaneKind if lane_label(k).casefold() == text.casefold()), None
+        )
+        if kind_name == "row":
+            rows[band.key] = _Row(LaneKind(rest), None)
+        elif lane_kind is None:
+            result.unplaced.append(f"lane label {describe(item)}: unknown lane kind (colour or text)")
+        else:
+            journey.lanes.append(Lane(id=rest, kind=lane_kind, title=None if text == lane_label(lane_kind) else text))
+            rows[band.key] = _Row(lane_kind, rest)
+            author(band.key, item.id, item.modified_at, item.modified_by)
+
+    structure = {id_map[b.key] for b in (*grid.columns, *grid.rows)}
+    taken = {split_key(mapped)[1] for mapped in id_map}
+
+    def order(item: Item) -> tuple[int, int, float, float]:
+        x, y = item.local(frame)
+        col, row = grid.nearest_column(x), grid.row_at(y)
+        column_index = grid.columns.index(col) if col else 0
+        row_index = grid.rows.index(row) if row else len(grid.rows)
+        return column_index, row_index, (y - row.start) // SLOT if row else y, x
+
+    inside = {i.id for i in snapshot.children(frame)} | {frame.id}
+    result.unplaced += [
+        f"{describe(i)}: outside the journey frame" for i in snapshot.items.values() if i.id not in inside
+    ]
+    cards: dict[str, Item] = {}
+    badges: dict[str, Item] = {}
+    dots: dict[str, Item] = {}
+    stickies: list[tuple[Item, str | None]] = []
+    for item in sorted(snapshot.children(frame), key=order):
+        if item.id in structure:
+            continue
+        mapped_key = inverse.get(item.id)
+        kind, ident = split_key(mapped_key) if mapped_key else ("", "")
+        if kind == "touchpoint" and item.type in ("app_card", "card"):
+            cards[ident] = item
+        elif kind == "badge" and item.type == "sticky_note":
+            badges[ident] = item
+        elif kind == "emotion" and item.type == "shape":
+            dots[ident] = item
+        elif item.type == "sticky_note" and (mapped_key is None or kind in _STICKY_KINDS):
+            stickies.append((item, mapped_key))
+        else:
+            result.unplaced.append(describe(item))
+
+    def column_of(item: Item) -> Band | None:
+        return grid.nearest_column(item.local(frame)[0])
+
+    for ident, card in cards.items():
+        col = column_of(card)
+        if col is None:
+            result.unplaced.append(describe(card))
+            continue
+        tp = Touchpoint(
+            id=ident,
+            title=str(card.data.get("title") or ""),
+            stage=stage_of[col.key],
+            description=description_of(str(card.data.get("description") or "")),
+        )
+        badge = badges.get(ident)
+        if badge is not None:
+            channels = sorted(t[len(CHANNEL_TAG_PREFIX) :] for t in badge.tags if t.startswith(CHANNEL_TAG_PREFIX))
+            valid = [c for c in channels if c in Channel._value2member_map_]
+            tp.channel = Channel(valid[0]) if valid else None
+            if len(valid) > 1:
+                result.unplaced.append(f"badge of {ident}: several channel tags, read {valid[0]!r}")
+            tp.moment_of_truth = MOMENT_OF_TRUTH_TAG in badge.tags
+            author(key("touchpoint", ident), badge.id, badge.modified_at, badge.modified_by)
+        dot = dots.get(ident)
+        emotion_row = next(
+            (b for b in grid.rows if rows.get(b.key, _Row(LaneKind.ACTIONS, None)).kind is LaneKind.EMOTIONS), None
+        )
+        if dot is not None and emotion_row is not None:
+            label = to_text(dot.data.get("content")) or None
+            y = dot.local(frame)[1]
+            tp.emotion = Emotion(score=emotion_score(emotion_row, y, emotion_scale.min, emotion_scale.max), label=label)
+            author(key("touchpoint", ident), dot.id, dot.modified_at, dot.modified_by)
+        author(key("touchpoint", ident), card.id, card.modified_at, card.modified_by)
+        journey.touchpoints.append(tp)
+
+    for item, sticky_key in stickies:
+        x, y = item.local(frame)
+        col = grid.column_at(x) or (column_of(item) if sticky_key else None)
+        row_band = grid.row_at(y) or (_nearest_row(grid, y) if sticky_key else None)
+        row = rows.get(row_band.key) if row_band else None
+        old_kind = split_key(sticky_key)[0] if sticky_key else None
+        sticky_kind = _sticky_kind(str(item.style.get("fillColor", "")), row, old_kind)
+        if col is None or row is None or sticky_kind is None or (sticky_kind == "note" and row.lane_id is None):
+            result.unplaced.append(describe(item))
+            continue
+        text = to_text(item.data.get("content"))
+        if sticky_key is None or sticky_kind != old_kind:
+            ident = split_key(sticky_key)[1] if sticky_key else _unique(text, sticky_kind, taken)
+            if sticky_key:
+                del id_map[sticky_key]
+            id_map[key(sticky_kind, ident)] = item.id
+            result.authors[key(sticky_kind, ident)] = Authorship(item.modified_by, _when(item.modified_at))
+        else:
+            ident = split_key(sticky_key)[1]
+            author(sticky_key, item.id, item.modified_at, item.modified_by)
+        stage = stage_of[col.key]
+        if sticky_kind == "pain_point":
+            journey.pain_points.append(PainPoint(id=ident, title=text, stage=stage))
+        elif sticky_kind == "opportunity":
+            journey.opportunities.append(Opportunity(id=ident, title=text, stage=stage))
+        else:
+            assert row.lane_id is not None
+            journey.notes.append(Note(id=ident, lane=row.lane_id, stage=stage, text=text))
+
+    _read_connections(snapshot, id_map, journey, result)
+    return result
+
+
+def _nearest_row(grid: Grid, y: float) -> Band | None:
+    return min(grid.rows, key=lambda b: min(abs(y - b.start), abs(y - b.end)), default=None)
+
+
+def _sticky_kind(colour: str, row: _Row | None, old_kind: str | None) -> str | None:
+    """Kind of a sticky: its colour if the colour is one of ours, else what it was, else its row's role."""
+    if colour in _KIND_BY_COLOUR:
+        return _KIND_BY_COLOUR[colour]
+    if colour in _NOTE_COLOURS:
+        return "note"
+    if old_kind:
+        return old_kind
+    if row is None:
+        return None
+    if row.kind is LaneKind.PAIN_POINTS and row.lane_id is None:
+        return "pain_point"
+    if row.kind is LaneKind.OPPORTUNITIES and row.lane_id is None:
+        return "opportunity"
+    return "note"
+
+
+def _read_connections(
+    snapshot: Snapshot, id_map: MutableMapping[str, str], journey: Journey, result: Interpretation
+) -> None:
+    inverse = {v: k for k, v in id_map.items()}
+    cards = {id_map[key("touchpoint", tp.id)]: tp for tp in journey.touchpoints if key("touchpoint", tp.id) in id_map}
+    for line in snapshot.connectors.values():
+        entity = inverse.get(line.id)
+        if entity and entity.startswith("emotion-link:"):
+            continue
+        start, end = cards.get(line.start_id or ""), cards.get(line.end_id or "")
+        if start is None or end is None or start.id == end.id:
+            if entity is None:
+                result.unplaced.append(f"connector {line.id} (not between two touchpoint cards)")
+            continue
+        wanted = link_key("connection", start.id, end.id)
+        if entity != wanted:
+            if entity:
+                del id_map[entity]
+            if wanted in id_map:
+                result.unplaced.append(f"connector {line.id}: duplicate of {wanted}")
+                continue
+            id_map[wanted] = line.id
+            result.authors[wanted] = Authorship(line.modified_by, _when(line.modified_at))
+        label = "\n".join(to_text(c) for c in line.captions) or None
+        start.connections.append(Connection(to=end.id, label=label))

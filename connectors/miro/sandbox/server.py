@@ -1,0 +1,100 @@
+"""The sandbox over loopback HTTP (stdlib ``ThreadingHTTPServer``), for curl, SDKs and the CLI."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from functools import partial
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, cast
+from urllib.parse import parse_qsl, urlsplit
+
+from .context import Dropped, Outcome, SandboxRequest
+from .faults import FaultKind
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+__all__ = ["SandboxServer"]
+
+Answer = Callable[[SandboxRequest], Outcome]
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], answer: Answer, stopping: threading.Event) -> None:
+        super().__init__(address, _Handler)
+        self.answer = answer
+        self.stopping = stopping
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def _dispatch(self) -> None:
+        server = cast(_HTTPServer, self.server)
+        length = int(self.headers.get("Content-Length") or 0)
+        url = urlsplit(self.path)
+        request = SandboxRequest(
+            method=self.command,
+            path=url.path,
+            query=dict(reversed(parse_qsl(url.query, keep_blank_values=True))),  # first value wins
+            headers={k.lower(): v for k, v in self.headers.items()},
+            body=self.rfile.read(length) if length else b"",
+            base_url=f"http://{self.headers.get('Host', '127.0.0.1')}",
+        )
+        outcome = server.answer(request)
+        if isinstance(outcome, Dropped):
+            if outcome.fault.kind is FaultKind.TIMEOUT:
+                server.stopping.wait(outcome.fault.stall_seconds)
+            self.close_connection = True
+            return
+        self.send_response(outcome.status)
+        for name, value in outcome.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(outcome.body)))
+        self.end_headers()
+        self.wfile.write(outcome.body)
+
+    do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _dispatch
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Stay quiet; the sandbox keeps its own call log."""
+
+
+class SandboxServer:
+    """A running loopback server; stop it with :meth:`shutdown` (or use it as a context manager)."""
+
+    def __init__(self, answer: Answer, host: str, port: int) -> None:
+        self._stopping = threading.Event()
+        self._httpd = _HTTPServer((host, port), answer, self._stopping)
+        self.host, self.port = host, self._httpd.server_port
+        self._thread = threading.Thread(
+            target=partial(self._httpd.serve_forever, poll_interval=0.05), name="miro-sandbox", daemon=True
+        )
+        self._thread.start()
+
+    @property
+    def base_url(self) -> str:
+        """``http://host:port`` to use as the client's base URL."""
+        return f"http://{self.host}:{self.port}"
+
+    def wait(self) -> None:
+        """Block until the server stops (Ctrl-C interrupts the wait)."""
+        self._thread.join()
+
+    def shutdown(self) -> None:
+        """Stop serving, release stalled requests and close the socket."""
+        self._stopping.set()
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join()
+
+    def __enter__(self) -> SandboxServer:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.shutdown()

@@ -1,0 +1,67 @@
+"""Server mode: the same sandbox over loopback HTTP with a real httpx client."""
+
+from __future__ import annotations
+
+import threading
+
+import httpx
+import pytest
+from sandbox_helpers import BOARD
+
+from connectors.miro.sandbox import Fault, MiroSandbox, SandboxServer, run_server
+
+
+def test_loopback_round_trip(sandbox: MiroSandbox) -> None:
+    with sandbox.serve() as server, httpx.Client(base_url=server.base_url, headers={"Authorization": "Bearer t"}) as c:
+        created = c.post(f"{BOARD}/sticky_notes", json={"data": {"content": "over the wire"}})
+        assert created.status_code == 201
+        assert created.json()["links"]["self"].startswith(server.base_url)
+        listed = c.get(f"{BOARD}/items", params={"limit": "10"})
+        assert listed.json()["total"] == 1
+        assert int(listed.headers["X-RateLimit-Remaining"]) == 99_800
+        assert c.delete(f"{BOARD}/items/{created.json()['id']}").status_code == 204
+        assert c.get(BOARD, headers={"Authorization": ""}).status_code == 401
+    assert [call.status for call in sandbox.calls] == [201, 200, 204, 401]
+
+
+def test_dropped_connection_and_stall(sandbox: MiroSandbox) -> None:
+    sandbox.inject(Fault.disconnect("GET", "/v2/boards/*/items"))
+    sandbox.inject(Fault.timeout("GET", "/v2/boards/*", stall_seconds=30))
+    with sandbox.serve() as server, httpx.Client(base_url=server.base_url, headers={"Authorization": "Bearer t"}) as c:
+        with pytest.raises(httpx.RemoteProtocolError):
+            c.get(f"{BOARD}/items")
+        with pytest.raises(httpx.ReadTimeout):
+            c.get(BOARD, timeout=httpx.Timeout(5.0, read=0.05))
+        assert c.get(BOARD).status_code == 200  # shutdown below also releases the stalled handler
+
+
+def test_concurrent_clients_get_unique_ids(sandbox: MiroSandbox) -> None:
+    ids: list[str] = []
+    with sandbox.serve() as server:
+
+        def worker() -> None:
+            with httpx.Client(base_url=server.base_url, headers={"Authorization": "Bearer t"}) as c:
+                ids.extend(c.post(f"{BOARD}/cards", json={}).json()["id"] for _ in range(10))
+
+        threads = [threading.Thread(target=worker) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert len(set(ids)) == 40
+
+
+def test_run_server_announces_its_url_and_stops_on_ctrl_c(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupted(self: SandboxServer) -> None:
+        assert httpx.get(f"{self.base_url}{BOARD}", headers={"Authorization": "Bearer t"}).status_code == 200
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(SandboxServer, "wait", interrupted)
+    run_server(0)
+    out = capsys.readouterr().out
+    assert out.startswith("Miro sandbox listening on http://127.0.0.1:")
+    port = int(out.strip().rsplit(":", 1)[1])
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"http://127.0.0.1:{port}{BOARD}")
