@@ -14,8 +14,11 @@ import click
 
 from cjm_sync import __version__
 from cjm_sync.cli.commands_files import fmt_cmd, init_cmd, migrate_cmd, schema_cmd, validate_cmd
+from cjm_sync.cli.commands_state import conflicts_group, log_cmd, restore_cmd, status_cmd
 from cjm_sync.cli.commands_sync import plan_cmd, pull_cmd, push_cmd, sync_cmd
+from cjm_sync.cli.commands_vendor import import_group, sandbox_group
 from cjm_sync.cli.context import AppContext
+from cjm_sync.cli.demo import demo_cmd
 from cjm_sync.cli.logs import configure_logging
 from cjm_sync.errors import EXIT_FAILURE, EXIT_USAGE, CjmSyncError, redact
 
@@ -72,7 +75,24 @@ def cli(
     ctx.obj = AppContext(config_path=config_path, json_output=json_output, verbosity=verbosity, log_format=log_format)
 
 
-for command in (init_cmd, validate_cmd, schema_cmd, fmt_cmd, migrate_cmd, sync_cmd, plan_cmd, push_cmd, pull_cmd):
+for command in (
+    init_cmd,
+    validate_cmd,
+    schema_cmd,
+    fmt_cmd,
+    migrate_cmd,
+    sync_cmd,
+    plan_cmd,
+    push_cmd,
+    pull_cmd,
+    status_cmd,
+    conflicts_group,
+    log_cmd,
+    restore_cmd,
+    import_group,
+    sandbox_group,
+    demo_cmd,
+):
     cli.add_command(command)
 
 

@@ -219,7 +219,7 @@ class SyncEngine:
                     },
                 )
             )
-            store.set_memo(journey_id, name, "*", {"last_target": target})
+            store.set_memo(journey_id, name, "*", {"last_target": target, "path": str(loaded.path.resolve())})
         report.applied = True
 
     def _record_conflicts(self, journey_id: str, target: str, result: MergeResult, read: Any) -> dict[str, str]:

@@ -82,6 +82,8 @@ def update_node(old: Any, new: Any, full: Any = None) -> Any:
     if isinstance(new, list):
         full_list = full if isinstance(full, list) and len(full) == len(new) else None
         return _merge_list(old if isinstance(old, CommentedSeq) else CommentedSeq(), new, full_list)
+    if isinstance(new, float) and isinstance(old, float):
+        return float(new)  # ruamel re-formats some preserved floats (subnormals) on dump: use the shortest repr
     if old is not None and not isinstance(old, Mapping | list) and type(old) is not bool and old == new:
-        return old  # keep the scalar's original style (quotes, float formatting)
+        return old  # keep the scalar's original style (quotes, integers written for float fields)
     return new

@@ -85,10 +85,16 @@ def merge_string_lists(base: list[str], ours: list[str], theirs: list[str]) -> l
     return out
 
 
-def auto_merge(base: Any, ours: Any, theirs: Any) -> tuple[bool, Any]:
+LONG_TEXT_FIELDS = frozenset({"description", "text", "details", "action", "solution", "quote", "goal", "note"})
+"""Free-text fields merged word by word. Titles and labels are not: a word merge of two different
+titles gives a title nobody wrote, so two different title edits are a conflict."""
+
+
+def auto_merge(base: Any, ours: Any, theirs: Any, *, field: str = "description") -> tuple[bool, Any]:
     """``(True, merged)`` when long text or string lists merge cleanly, else ``(False, None)``."""
     values = (base, ours, theirs)
-    if all(isinstance(v, str) for v in values) and any(re.search(r"\s", v) for v in values):
+    long_text = field.rsplit(".", 1)[-1] in LONG_TEXT_FIELDS
+    if long_text and all(isinstance(v, str) for v in values) and any(re.search(r"\s", v) for v in values):
         text = merge_text(base, ours, theirs)
         return text is not None, text
     if all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in values):

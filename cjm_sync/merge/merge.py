@@ -152,7 +152,7 @@ class _Merger:
         if t == b:
             return o, o, o
         if b is not MISSING:
-            merged, value = auto_merge(b, o, t)
+            merged, value = auto_merge(b, o, t, field=unit[0])
             if merged:
                 return value, value, value
         winner, reason = self._winner(policy, key, unit)

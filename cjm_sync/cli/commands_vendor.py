@@ -1,0 +1,72 @@
+"""Vendor-specific commands: import a hand-made board, run a sandbox server."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from cjm_sync.cli.context import AppContext, pass_app
+from cjm_sync.cli.jobs import SANDBOX_FILE, open_whiteboard, state_dir
+from cjm_sync.errors import UsageError
+from cjm_sync.files import atomic_write, file_format, render_journey
+
+
+@click.group("import")
+def import_group() -> None:
+    """Build a journey file from a board the tool did not make."""
+
+
+@import_group.command("miro")
+@click.option("--board", required=True, help="Miro board id.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True, help="Journey file.")
+@click.option("--sandbox", is_flag=True, help="Read from the built-in emulator.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@pass_app
+def import_miro_cmd(app: AppContext, /, board: str, output: Path, sandbox: bool, force: bool) -> None:
+    """Import a CJM made from Miro's template: stage headers on top, lane labels on the left, stickies in cells."""
+    from connectors.miro.importer import import_board  # noqa: PLC0415 - vendor code only for this command
+
+    if output.exists() and not force:
+        raise UsageError(f"{output} already exists; use --force to overwrite it")
+    with open_whiteboard(app, "miro", sandbox=sandbox) as whiteboard:
+        journey, report = import_board(whiteboard.client(board), board)  # type: ignore[attr-defined]
+    atomic_write(output, render_journey(journey, fmt=file_format(output)))
+    app.emit(
+        {
+            "ok": True,
+            "path": str(output),
+            "stages": report.stages,
+            "lanes": report.lanes,
+            "placed": report.placed,
+            "unplaced": report.unplaced,
+            "guesses": report.guesses,
+        },
+        "\n".join(
+            [f"wrote {output}: {report.stages} stage(s), {report.lanes} lane(s), {report.placed} item(s) placed"]
+            + [f"  could not place: {u}" for u in report.unplaced]
+            + [f"  guessed: {g}" for g in report.guesses]
+        ),
+    )
+
+
+@click.group("sandbox")
+def sandbox_group() -> None:
+    """Run a vendor emulator over loopback for other clients (curl, the official SDKs)."""
+
+
+@sandbox_group.command("miro")
+@click.option("--port", type=int, default=8765, show_default=True, help="Port (0 picks a free one).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Loopback address to bind.")
+@click.option("--state/--fresh", "use_state", default=True, help="Serve the boards `--sandbox` commands left here.")
+@pass_app
+def sandbox_miro_cmd(app: AppContext, /, port: int, host: str, use_state: bool) -> None:
+    """Serve the Miro sandbox (boards are created on demand) and print its base URL; Ctrl-C stops it."""
+    from connectors.miro.sandbox import MiroSandbox, run_server  # noqa: PLC0415
+
+    if host not in {"127.0.0.1", "localhost", "::1"}:
+        raise UsageError("the sandbox only listens on loopback (127.0.0.1, localhost or ::1)")
+    path = state_dir(app) / SANDBOX_FILE.format(name="miro")
+    sandbox = MiroSandbox.load(json.loads(path.read_text(encoding="utf-8"))) if use_state and path.exists() else None
+    run_server(port, host, sandbox)

@@ -1,0 +1,158 @@
+"""``cjm-sync demo``: a full sync story against the built-in Miro sandbox, no accounts needed.
+
+1. the example journey goes onto a board; 2. a person edits the board while 3. the CX lead edits the
+file; 4. a sync merges both and finds one real conflict; 5. it is resolved in one command; 6. the next
+sync converges; 7. a last sync has nothing to do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+from collections.abc import Callable
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cjm_sync.cli.commands_sync import run_jobs
+from cjm_sync.cli.context import AppContext, pass_app
+from cjm_sync.cli.jobs import SANDBOX_FILE, open_state
+from cjm_sync.engine.resolution import resolve
+from cjm_sync.errors import EXIT_CONFLICTS, UsageError
+from cjm_sync.files import atomic_write, load_journey, save_journey
+from cjm_sync.state.records import ConflictStatus
+
+BOARD = "demo-board"
+JOURNEY = "trial-signup.yaml"
+MARKER = ".cjm-sync-demo"
+PERSON = "li.na@example.com"
+
+
+def _step(app: AppContext, text: str) -> None:
+    app.info(click.style(f"\n── {text}", bold=True))
+
+
+def _sync(app: AppContext, command: str = "sync") -> int:
+    try:
+        run_jobs(
+            app,
+            command=command,
+            connector="miro",
+            journey=Path(JOURNEY),
+            all_journeys=False,
+            board=BOARD,
+            sandbox=True,
+            wait=False,
+            wait_timeout=0.0,
+            write_file=True,
+            write_board=True,
+            dry_run=command == "plan",
+        )
+    except SystemExit as done:
+        return int(done.code or 0)
+    return 0
+
+
+def _edit_board(app: AppContext, edit: Callable[[Any, dict[str, str], dict[str, Any]], None]) -> None:
+    from connectors.miro.sandbox import MiroSandbox  # noqa: PLC0415 - the demo is the only CLI user
+
+    path = Path(".cjm-sync") / SANDBOX_FILE.format(name="miro")
+    sandbox = MiroSandbox.load(json.loads(path.read_text(encoding="utf-8")))
+    store = open_state(app)
+    try:
+        id_map = store.get_id_map("trial-signup", "miro", BOARD)
+    finally:
+        store.close()
+    items = sandbox.dump()["boards"][0]["items"]
+    edit(sandbox.as_user(PERSON), id_map, items)
+    atomic_write(path, json.dumps(sandbox.dump(), ensure_ascii=False))
+
+
+def _person_edits(human: Any, ids: dict[str, str], items: dict[str, Any]) -> None:
+    human.update_item(
+        BOARD, ids["pain_point:unclear-pricing"], data={"content": "<p>Plans are hard to compare on mobile</p>"}
+    )
+    human.update_item(BOARD, ids["touchpoint:sales-call"], data={"title": "Video call with sales"})
+    header, row = items[ids["stage:purchase"]], items[ids["lane:opportunities"]]
+    human.create_item(
+        BOARD,
+        "sticky_note",
+        data={"content": "<p>Offer an annual-billing discount</p>"},
+        style={"fillColor": "light_green"},
+        position={"x": header["x"], "y": row["y"]},
+        parent_id=ids["frame:trial-signup"],
+    )
+
+
+def _lead_edits() -> None:
+    loaded = load_journey(Path(JOURNEY))
+    journey = loaded.journey.model_copy(deep=True)
+    for tp in journey.touchpoints:
+        if tp.id == "sales-call":
+            tp.title = "Talks to an account executive"
+        if tp.id == "pricing-page":
+            tp.description = "Three plans; the Team plan is the one most visitors need."
+    save_journey(loaded, journey)
+
+
+@click.command("demo")
+@click.option(
+    "--dir",
+    "workdir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("cjm-sync-demo"),
+    show_default=True,
+    help="Working folder (recreated on every run).",
+)
+@pass_app
+def demo_cmd(app: AppContext, /, workdir: Path) -> None:
+    """Run a full two-way sync story on the built-in Miro sandbox (no accounts or credentials)."""
+    if workdir.exists():
+        if not (workdir / MARKER).exists():
+            raise UsageError(f"{workdir} exists and was not made by `cjm-sync demo`; pass another --dir")
+        shutil.rmtree(workdir)
+    workdir.mkdir(parents=True)
+    (workdir / MARKER).write_text("made by cjm-sync demo\n", encoding="utf-8")
+    shutil.copyfile(str(files("cjm_sync") / "examples" / JOURNEY), workdir / JOURNEY)
+    codes: dict[str, int] = {}
+    with contextlib.chdir(workdir):
+        _step(app, "1. Sync: the journey file goes onto an empty board")
+        codes["initial"] = _sync(app)
+        _step(app, f"2. {PERSON} edits the board: a pain point, a card title, a new opportunity sticky")
+        _edit_board(app, _person_edits)
+        _step(app, "3. The CX lead edits the file: the same card title (!) and a description")
+        _lead_edits()
+        _step(app, "4. Sync: both sides merge field by field; the same-field edit is a conflict (exit 3)")
+        codes["merge"] = _sync(app)
+        store = open_state(app)
+        try:
+            open_conflicts = store.conflicts("trial-signup", status=ConflictStatus.OPEN)
+            for conflict in open_conflicts:
+                _step(
+                    app,
+                    f"5. Resolve {conflict.id} in one command: cjm-sync conflicts resolve {conflict.id} --take board",
+                )
+                resolve(store, conflict.id, "board")
+        finally:
+            store.close()
+        _step(app, "6. Sync: the resolution reaches both sides")
+        codes["resolved"] = _sync(app)
+        _step(app, "7. Sync again: nothing left to do")
+        codes["converged"] = _sync(app)
+    ok = (
+        codes["initial"] == 0
+        and codes["merge"] == EXIT_CONFLICTS
+        and codes["resolved"] == 0
+        and codes["converged"] == 0
+    )
+    app.emit(
+        {"ok": ok, "dir": str(workdir), "exit_codes": codes},
+        f"\nDemo {'finished' if ok else 'FAILED'}: files in {workdir}/. Carry on by hand:\n"
+        f"  cd {workdir} && cjm-sync plan --journey {JOURNEY} --board {BOARD} --sandbox\n"
+        f"  cjm-sync log · cjm-sync status · cjm-sync sandbox miro --port 8765",
+    )
+    if not ok:
+        raise SystemExit(1)
