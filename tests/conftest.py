@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,3 +19,19 @@ def _no_retry_waits() -> Iterator[None]:
     retry.set_testing(True)
     yield
     retry.set_testing(False)
+
+
+_PRISTINE_LOGGERS = {
+    name: (logging.getLogger(name).handlers[:], logging.getLogger(name).level, logging.getLogger(name).propagate)
+    for name in ("cjm_sync", "connectors")
+}
+"""Taken at import, before any (module-scoped) fixture ran the CLI, which configures these loggers."""
+
+
+@pytest.fixture(autouse=True)
+def _restore_loggers() -> Iterator[None]:
+    """CLI runs configure the package loggers for the process; undo it so caplog sees records again."""
+    yield
+    for name, (handlers, level, propagate) in _PRISTINE_LOGGERS.items():
+        logger = logging.getLogger(name)
+        logger.handlers[:], logger.level, logger.propagate = handlers[:], level, propagate

@@ -63,6 +63,9 @@ def report_text(report: SyncReport) -> str:
     lines = [f"{report.journey} ⇄ {report.connector}:{report.target} ({report.mode})"]
     lines.append(render_plan(report.file_changes, report.board_ops, report.conflicts))
     for ref, conflict_id in report.conflict_ids.items():
+        if conflict_id == "new":
+            lines.append(f"  conflict {ref.rstrip('#')}: gets an id when a sync records it (`cjm-sync conflicts`)")
+            continue
         lines.append(
             f"  conflict {conflict_id}: {ref.rstrip('#')} — "
             f"resolve: cjm-sync conflicts resolve {conflict_id} --take file|board|base"

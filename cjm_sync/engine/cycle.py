@@ -118,27 +118,29 @@ class SyncEngine:
             return report
 
     def _recover(self, journey_id: str, report: SyncReport) -> None:
-        """Close runs a crash left open; their unconfirmed writes are matched again on the next read."""
-        pending = self.store.pending_journal(journey_id)
+        """Close runs a crash left open (their writes are reconciled from the journal on read)."""
         for run in self.store.unfinished_runs(journey_id):
             self.store.finish_run(run.run_id, RunOutcome.INTERRUPTED, error="interrupted; recovered by a later run")
             report.notes.append(f"recovered interrupted run {run.run_id}")
-        if pending:
-            report.notes.append(f"{len(pending)} unconfirmed board write(s) from an interrupted run are reconciled")
 
     def _run_locked(self, request: SyncRequest, loaded: Any, report: SyncReport, run_id: str | None) -> None:
         store, name, target = self.store, self.connector.name, request.target
         journey_id = loaded.journey.id
+        unsettled = store.unsettled_journal(journey_id, name, target)
         state = ConnectorState(
-            id_map=store.get_id_map(journey_id, name, target), memo=store.get_memo(journey_id, name, target)
+            id_map=store.get_id_map(journey_id, name, target),
+            memo=store.get_memo(journey_id, name, target),
+            pending=[{**e.op, "state": e.state.value, "external_id": e.external_id} for e in unsettled],
         )
+        if unsettled:
+            report.notes.append(f"reconciling {len(unsettled)} write(s) of an interrupted run")
         ours_journey = _apply_steps(loaded.journey, request.facts)
         read = self.connector.read(target, state)
         report.unplaced = list(read.unplaced)
         carried = dict(read.carried)
         base = store.get_base(journey_id, name, target)
         ours = flatten(ours_journey)
-        theirs = flatten(read.journey)
+        theirs = _without_opinion(flatten(read.journey), read.in_flight, base)
         tombstones = set(store.tombstones(journey_id))
         result = merge(
             base or None,
@@ -269,6 +271,20 @@ class SyncEngine:
             if not change.fields:
                 changes.append(Change(change.key, None, Side.BOARD, None, None, self.author, change.kind.value, target))
         return changes
+
+
+def _without_opinion(
+    theirs: dict[str, dict[str, Any]], in_flight: frozenset[str], base: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """The board's entities with half-written ones replaced by their base (absent without one), so an
+    interrupted run's partial work is neither taken as a person's edit nor as a conflict."""
+    view = dict(theirs)
+    for key in in_flight:
+        if key in base:
+            view[key] = dict(base[key])
+        else:
+            view.pop(key, None)
+    return view
 
 
 def _conflict_ref(conflict: Conflict) -> str:

@@ -24,7 +24,8 @@ def journey_location(store: StateStore, journey_id: str, target: str | None = No
 
 
 def _as_conflict(record: ConflictRecord) -> Conflict:
-    return Conflict(record.key, record.field, record.base, record.file, record.board, has_base=record.base is not None)
+    # A stored base of None means "the field was unset", which --take base restores by unsetting it.
+    return Conflict(record.key, record.field, record.base, record.file, record.board, has_base=True)
 
 
 def resolve(store: StateStore, conflict_id: str, take: Take, journey_path: Path | None = None) -> ConflictRecord:

@@ -23,7 +23,7 @@ from cjm_sync.http._tags import STARTED, kind_of, tags
 from cjm_sync.http.error_body import vendor_message
 from cjm_sync.http.pagination import PageRequest, Paginator
 from cjm_sync.http.ratelimit import RateLimiter
-from cjm_sync.http.resolution import RETRYABLE, Action, Overrides, Resolution, ResolutionTable
+from cjm_sync.http.resolution import NON_IDEMPOTENT, RETRYABLE, Action, Overrides, Resolution, ResolutionTable
 from cjm_sync.http.retry import RetryEvent, RetryPolicy, is_daily_quota, run_with_retry
 from cjm_sync.http.stats import CallKind, CallStats
 
@@ -128,15 +128,21 @@ class ApiClient:
         headers: Mapping[str, str] | None = None,
         kind: CallKind | None = None,
         resolutions: Overrides | None = None,
+        idempotent: bool | None = None,
     ) -> httpx.Response:
         """Send one call (with retries) and return its response, or raise the resolved error.
 
         ``kind`` overrides the cost function's kind; ``resolutions`` overrides the table for this call.
+        ``idempotent`` (default: every method but POST) decides whether a call that may have reached the
+        server is repeated; a POST that only reads (a search) passes ``idempotent=True``.
         """
         method = method.upper()
         cost_kind, credits = self._cost(method, path)
         extensions = tags(kind or cost_kind, credits)
-        table = self._table.with_overrides(resolutions)
+        table = self._table
+        if not (method != "POST" if idempotent is None else idempotent):
+            table = table.with_overrides(NON_IDEMPOTENT)
+        table = table.with_overrides(resolutions)
         attempts = 0
         url = path
 

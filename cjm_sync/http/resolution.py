@@ -64,6 +64,24 @@ DEFAULT_RESOLUTIONS: Mapping[Key, Resolution] = {
     httpx.TransportError: Resolution(Action.RETRY, TransientError, "network error"),
     httpx.HTTPError: Resolution(Action.FAIL, FatalAPIError, "HTTP error"),
 }
+_MAYBE_DONE = Resolution(
+    Action.FAIL,
+    TransientError,
+    "the write may have reached the server, so it is not repeated (the next run reconciles it)",
+)
+NON_IDEMPOTENT: Overrides = {
+    # A create whose answer was lost may have happened: repeating it would duplicate the item. Only
+    # failures before the request left (connect/pool) and explicit "not processed" answers are retried.
+    httpx.TransportError: _MAYBE_DONE,
+    httpx.TimeoutException: _MAYBE_DONE,
+    httpx.ConnectError: Resolution(Action.RETRY, TransientError, "could not connect"),
+    httpx.ConnectTimeout: Resolution(Action.RETRY, TransientError, "connect timed out"),
+    httpx.PoolTimeout: Resolution(Action.RETRY, TransientError, "no free connection"),
+    500: _MAYBE_DONE,
+    502: _MAYBE_DONE,
+    504: _MAYBE_DONE,
+}
+"""Resolutions layered on top for non-idempotent calls (POST creates): 429 and 503 still retry."""
 _SUCCESS = Resolution(Action.OK)
 _SERVER_ERROR = Resolution(Action.RETRY, TransientError, "server error")
 _CLIENT_ERROR = Resolution(Action.FAIL, FatalAPIError, "request refused")

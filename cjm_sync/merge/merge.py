@@ -17,7 +17,7 @@ from typing import Any
 from cjm_sync.merge.diff import changes
 from cjm_sync.merge.entities import MISSING, ORDER, Entity, carries, group_of, split_key
 from cjm_sync.merge.fieldmerge import auto_merge
-from cjm_sync.merge.ordering import common_keys, normalize, renumber
+from cjm_sync.merge.ordering import Rank, common_keys, normalize, renumber
 from cjm_sync.merge.policies import Policies, Policy, field_group
 from cjm_sync.merge.result import Conflict, Dropped, MergeResult, Overwrite, Side
 from cjm_sync.plugins import Authorship
@@ -51,6 +51,24 @@ def _board_view(
                 entity[f] = v
         view[key] = entity
     return view
+
+
+def _uncarried_order(ranked: list[dict[str, Entity]], carried: Mapping[str, frozenset[str]]) -> None:
+    """Where the board does not carry ``order``, its rank is the file's (else the base's) in the same list.
+
+    The board has no opinion on order there; ranking the file's raw indexes inside the board's own
+    lists would invent reorders wherever the two sides moved entities between lists.
+    """
+    base, ours, view = ranked
+    for key, entity in view.items():
+        kind = split_key(key)[0]
+        if kind not in carried or carries(ORDER, carried[kind]) or ORDER not in entity:
+            continue
+        for source in (ours, base):
+            rank = source.get(key, {}).get(ORDER)
+            if isinstance(rank, Rank) and rank.place == entity[ORDER].place:
+                entity[ORDER] = rank
+                break
 
 
 def _units(*entities: Entity) -> list[_Unit]:
@@ -213,6 +231,7 @@ def merge(
     view = _board_view(base, ours, theirs, carried)
     sides = (base or {}, ours, view)
     ranked = normalize(sides, common_keys(sides if base is not None else sides[1:]))
+    _uncarried_order(ranked, carried)
     merger = _Merger(policies or Policies(), authors or {}, file_mtime, sides)
     file: dict[str, Entity] = {}
     board: dict[str, Entity] = {}

@@ -3,8 +3,10 @@
 Raw indexes shift when a sibling is inserted or deleted, which would make every insertion on one side
 clash with every deletion on the other. Before merging, each side's ``order`` is replaced by a
 :class:`Rank` relative to the *common* entities (present in every side, in the same list): common
-entities are numbered 0, 1, 2…; the others get fractions between their common neighbours. Only a real
-reorder of common entities changes a common rank, and ranks in different lists never compare equal.
+entities are numbered 0, 1, 2…; the others rank half-way after their preceding common neighbour, with
+their place within that gap as a tie-break that never counts as a change. So only a real reorder of
+common entities, or a move to another gap, changes a rank, and ranks in different lists never compare
+equal.
 After merging, :func:`renumber` turns ranks back into indexes.
 """
 
@@ -13,7 +15,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cjm_sync.merge.entities import JOURNEY, ORDER, Entity, container, split_key
 
@@ -22,17 +24,18 @@ Entities = Mapping[str, Entity]
 
 @dataclass(frozen=True)
 class Rank:
-    """A position within one list (``place`` is the list's repr)."""
+    """A position within one list (``place`` is the list's repr); ``tiebreak`` only sorts."""
 
     place: str
     value: float
+    tiebreak: float = field(default=0, compare=False)
 
 
-def _position(fields: Entity) -> float:
+def _position(fields: Entity) -> tuple[float, float]:
     order = fields.get(ORDER)
     if isinstance(order, Rank):
-        return order.value
-    return math.inf if order is None else float(order)
+        return order.value, order.tiebreak
+    return (math.inf if order is None else float(order)), 0
 
 
 def _lists(entities: Entities) -> dict[str, list[str]]:
@@ -58,7 +61,7 @@ def _ranks(entities: Entities, common: set[str]) -> dict[str, Rank]:
             if key is not None and key not in common:
                 gap.append(key)
                 continue
-            ranks.update({k: Rank(place, last + (j + 1) / (len(gap) + 1)) for j, k in enumerate(gap)})
+            ranks.update({k: Rank(place, last + 0.5, j) for j, k in enumerate(gap)})
             gap = []
             if key is not None:
                 last += 1
@@ -81,11 +84,11 @@ def renumber(*sides: Entities) -> list[dict[str, Entity]]:
     Every distinct (position, key) of a list across all sides gets one index, so an entity at the same
     position in every side gets the same ``order`` everywhere (ties are broken by key).
     """
-    slots: dict[str, set[tuple[float, str]]] = defaultdict(set)
+    slots: dict[str, set[tuple[tuple[float, float], str]]] = defaultdict(set)
     for side in sides:
         for place, keys in _lists(side).items():
             slots[place].update((_position(side[k]), k) for k in keys)
-    index: dict[tuple[str, float, str], int] = {
+    index: dict[tuple[str, tuple[float, float], str], int] = {
         (place, *slot): i for place, taken in slots.items() for i, slot in enumerate(sorted(taken))
     }
     out = []

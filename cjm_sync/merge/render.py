@@ -19,9 +19,13 @@ def _value(value: Any, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _empty(value: Any) -> bool:
+    return value is None or value is False or (isinstance(value, list | dict) and not value)
+
+
 def _field_lines(kind: str, fields: Iterable[FieldChange], width: int) -> list[str]:
-    if kind == "create":
-        return [f"      {c.field}: {_value(c.new, width)}" for c in fields]
+    if kind == "create":  # empty defaults would drown the fields that say what is created
+        return [f"      {c.field}: {_value(c.new, width)}" for c in fields if not _empty(c.new)]
     return [f"      {c.field}: {_value(c.old, width)} → {_value(c.new, width)}" for c in fields]
 
 
@@ -50,7 +54,8 @@ def render_plan(
 ) -> str:
     """The plan as text: board ops (in apply order), file changes, conflicts, then a summary line.
 
-    Values are shown as JSON (UTF-8, not escaped) cut to ``width`` characters.
+    Values are shown as JSON (UTF-8, not escaped) cut to ``width`` characters; created entities list
+    only their non-empty fields.
     """
     lines = ["Board:"]
     for op in board_ops:

@@ -90,6 +90,11 @@ class ConnectorState:
 
     id_map: MutableMapping[str, str] = field(default_factory=dict)
     memo: dict[str, JSONValue] = field(default_factory=dict)
+    pending: list[dict[str, JSONValue]] = field(default_factory=list)
+    """Writes of interrupted runs since the last successful one (journal entries: ``op``, ``key``,
+    ``item_type``, ``payload``, ``state`` pending|done|failed, ``external_id``). A connector adopts items
+    those writes may have created before planning new ones, and reports the keys they touched as
+    ``BoardRead.in_flight``."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,7 @@ class BoardRead:
     entity key to who last modified it on the board (for ``newest-wins`` and the activity log).
     ``unplaced`` lists human-readable notes on items the connector saw but could not interpret (left
     alone). ``snapshot`` is connector-private data ``plan`` needs (current items, geometry…).
+    ``in_flight`` lists keys an interrupted run left half-written (see :class:`ConnectorState`).
     """
 
     target: str
@@ -118,6 +124,9 @@ class BoardRead:
     authors: Mapping[str, Authorship] = field(default_factory=dict)
     unplaced: list[str] = field(default_factory=list)
     snapshot: Any = None
+    in_flight: frozenset[str] = frozenset()
+    """Entity keys whose board state is the half-done work of an interrupted run (not a person's edit):
+    the engine takes no opinion from the board on them and re-plans them from the base."""
 
 
 class Journal(Protocol):

@@ -460,6 +460,21 @@ class SqlStateStore:
         )
         return [journal_from_row(r) for r in rows]
 
+    def unsettled_journal(self, journey: str, connector: str, target: str) -> list[JournalEntry]:
+        """Entries written to ``target`` by runs that did not commit, since the last run that did."""
+        cols = ", ".join(f"j.{c.strip()}" for c in JOURNAL_COLS.split(","))
+        settled = (RunOutcome.OK.value, RunOutcome.CONFLICTS.value)
+        rows = self._query(
+            f"SELECT {cols} FROM op_journal j JOIN runs r ON r.run_id = j.run_id "
+            "WHERE r.journey = ? AND j.connector = ? AND j.target = ? "
+            "AND (r.outcome IS NULL OR r.outcome NOT IN (?, ?)) "
+            "AND r.started_at > COALESCE((SELECT MAX(s.started_at) FROM runs s "
+            "WHERE s.journey = ? AND s.outcome IN (?, ?)), '') "
+            "ORDER BY r.started_at, j.run_id, j.seq",
+            (journey, connector, target, *settled, journey, *settled),
+        )
+        return [journal_from_row(r) for r in rows]
+
     # -- change log ----------------------------------------------------------------------------------------
     def _id_taken(self, table: str, column: str) -> Callable[[str], bool]:
         def taken(candidate: str) -> bool:

@@ -154,6 +154,10 @@ class StateStore(Protocol):
     def pending_journal(self, journey: str) -> list[JournalEntry]:
         """Pending entries of the journey's unfinished runs: what crash recovery must check."""
 
+    def unsettled_journal(self, journey: str, connector: str, target: str) -> list[JournalEntry]:
+        """Every entry (pending or done) written to ``target`` by runs that did not end well (failed,
+        interrupted or never ended) since the last run that committed: writes the base does not know."""
+
     # -- change log ----------------------------------------------------------------------------------------
     def record_changes(self, run_id: str, changes: Sequence[Change]) -> list[ChangeRecord]:
         """Log synced changes of a run; each gets a short id."""
