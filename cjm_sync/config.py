@@ -5,10 +5,12 @@ Secrets never live in this file: connector tables name the environment variables
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -29,11 +31,18 @@ class ConnectorConfig(BaseModel):
     @field_validator("base_url")
     @classmethod
     def _https_or_loopback(cls, value: str | None) -> str | None:
-        if value is None:
+        if value is None or value == "sandbox":
             return value
-        if not value.startswith(("https://", "http://127.", "http://localhost", "http://[::1]")):
-            raise ValueError("base_url must be https:// (plain http only for a loopback sandbox)")
-        return value.rstrip("/")
+        parts = urlsplit(value)
+        if parts.username or parts.password:
+            raise ValueError("base_url must not contain credentials")
+        if parts.scheme == "https" and parts.hostname:
+            return value.rstrip("/")
+        if parts.scheme == "http" and _is_loopback(parts.hostname):
+            return value.rstrip("/")
+        raise ValueError(
+            "base_url must be https:// (plain http only for a loopback sandbox: 127.0.0.1, localhost, ::1)"
+        )
 
     def settings(self) -> dict[str, Any]:
         """Connector-specific keys (everything but ``base_url``)."""
@@ -88,13 +97,25 @@ class Config(BaseModel):
         return journey.path if journey.path.is_absolute() else self.base_dir / journey.path
 
 
+def _is_loopback(host: str | None) -> bool:
+    if host is None:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _secret_issues(name: str, data: Any, path: tuple[str | int, ...] = ()) -> list[Issue]:
     issues: list[Issue] = []
     if isinstance(data, dict):
         for key, value in data.items():
             lowered = str(key).lower()
             if (
-                isinstance(value, str)
+                isinstance(value, str | int | float)
+                and not isinstance(value, bool)
                 and any(word in lowered for word in _SECRET_WORDS)
                 and not lowered.endswith("_env")
             ):

@@ -26,7 +26,8 @@ EXIT_CONFLICTS = 3
 
 _SECRET_PATTERNS = [
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),
-    re.compile(r"(?i)((?:access|refresh)_token[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,}]+"),
+    # token-shaped values only (8+ characters), so prose such as "refresh_token: secrets must…" survives
+    re.compile(r"(?i)((?:access|refresh)_token[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,}]{8,}"),
     re.compile(r"(?i)((?:client_secret|password|api[_-]?key|token)=)[^\s&\"']+"),
     re.compile(r"\bpat-[a-z0-9-]{8,}\b"),
 ]

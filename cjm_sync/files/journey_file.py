@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
@@ -46,11 +47,21 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _yaml_issue(name: str, exc: MarkedYAMLError, lines: list[str]) -> Issue:
-    """The syntax issue, pointing at the broken line (the context line when the problem is at the end)."""
+_CONTEXT_FIRST = ("while parsing a flow", "while scanning a simple key", "while parsing a block")
+
+
+def _yaml_issue(name: str, exc: MarkedYAMLError, lines: list[str], blanked: set[int]) -> Issue:
+    """The syntax issue, pointing at the broken line.
+
+    For unclosed brackets and keys without ``:`` ruamel's problem mark sits on a later, valid line, so
+    the context mark (where the construct started) is tried first; a line already blanked is skipped.
+    """
     problem = " ".join(p for p in (exc.context, exc.problem) if p) or "malformed YAML"
-    for mark in (exc.problem_mark, exc.context_mark):
-        if mark is not None and 0 <= mark.line < len(lines) and lines[mark.line].strip():
+    marks = [exc.problem_mark, exc.context_mark]
+    if exc.context and exc.context.startswith(_CONTEXT_FIRST):
+        marks.reverse()
+    for mark in marks:
+        if mark is not None and 0 <= mark.line < len(lines) and lines[mark.line].strip() and mark.line not in blanked:
             return Issue(name, mark.line + 1, mark.column + 1, "", f"invalid YAML: {problem}")
     return Issue(name, None, None, "", f"invalid YAML: {problem}")
 
@@ -71,15 +82,17 @@ def _parse(path: Path, text: str, fmt: str) -> tuple[Any, list[Issue]]:
             raise ValidationFailed([Issue(name, exc.lineno, exc.colno, "", f"invalid JSON: {exc.msg}")]) from None
     lines = text.split("\n")
     syntax: list[Issue] = []
+    blanked: set[int] = set()
     for _ in range(_MAX_RECOVERIES):
         try:
             return parse_yaml("\n".join(lines)), syntax
         except MarkedYAMLError as exc:
-            issue = _yaml_issue(name, exc, lines)
+            issue = _yaml_issue(name, exc, lines, blanked)
             syntax.append(issue)
             if issue.line is None:
                 break
-            lines[issue.line - 1] = "#"
+            blanked.add(issue.line - 1)
+            lines[issue.line - 1] = ""
         except Exception as exc:  # ruamel raises a few unmarked errors (e.g. tabs in JSON)
             if fmt == "json":
                 return json.loads(text), []
@@ -97,6 +110,27 @@ def _pydantic_issues(name: str, document: Any, error: ValidationError) -> list[I
             message = "unknown field (check the spelling; `cjm-sync schema` lists the fields)"
         issues.append(Issue(name, line, column, format_path(loc), message))
     return issues
+
+
+_PLACEHOLDER = "missing-after-syntax-error"
+
+
+def _with_placeholders(document: Any, error: ValidationError) -> Journey | None:
+    """The journey with a placeholder for each required value a broken (blanked) line removed, so the
+    cross-reference checks still run; None when that is not enough to make it valid."""
+    data = copy.deepcopy(document)
+    for err in error.errors():
+        loc = [p for p in err["loc"] if isinstance(p, str | int)]
+        if err["type"] != "missing" or not loc:
+            return None
+        node = data
+        for step in loc[:-1]:
+            node = node[step]
+        node[loc[-1]] = _PLACEHOLDER
+    try:
+        return Journey.model_validate(data)
+    except ValidationError:
+        return None
 
 
 def _sorted(issues: list[Issue]) -> list[Issue]:
@@ -141,9 +175,14 @@ def parse_journey(path: Path, text: str) -> tuple[Journey, Any, list[int]]:
     except ValidationError as exc:
         broken = {i.path for i in syntax}
         found = [i for i in _pydantic_issues(name, document, exc) if i.path not in broken]
-        raise ValidationFailed(_sorted(syntax + found)) from None
+        patched = None if found or not syntax else _with_placeholders(document, exc)
+        if patched is None:
+            raise ValidationFailed(_sorted(syntax + found)) from None
+        journey = patched
     issues = list(syntax)
     for loc, message in cross_reference_problems(journey):
+        if _PLACEHOLDER in message:
+            continue
         line, column = locate(document, loc)
         issues.append(Issue(name, line, column, format_path(loc), message))
     if issues:

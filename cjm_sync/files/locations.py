@@ -66,7 +66,8 @@ def path_at_line(document: Any, line: int | None, text: str) -> tuple[str | int,
     stripped = text.strip()
     if stripped.startswith("- ") and isinstance(node, CommentedSeq):
         path, stripped = (*path, len(node)), stripped[2:]
-    key = stripped.split(":", 1)[0].strip()
-    if ":" in stripped and key.replace("_", "").isalnum():
+    # the key written on the line; without a ':' the first word is most likely the key meant
+    key = stripped.split(":", 1)[0].strip() if ":" in stripped else (stripped.split() or [""])[0]
+    if key.replace("_", "").isalnum():
         path = (*path, key)
     return path

@@ -26,7 +26,10 @@ def _v1_to_v2(doc: Document) -> None:
             value = tp.get(dimension)
             if isinstance(value, int | float) and not isinstance(value, bool):
                 tp[dimension] = {"internal": {"value": value, "provenance": {"source": "manual"}}}
-    doc["schema_version"] = 2
+    if "schema_version" in doc:
+        doc["schema_version"] = 2
+    else:
+        _insert(doc, 0, "schema_version", 2)
 
 
 def _insert(doc: Document, index: int, key: str, value: Any) -> None:

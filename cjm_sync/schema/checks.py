@@ -49,7 +49,7 @@ def cross_reference_problems(journey: Journey) -> list[tuple[Path, str]]:
         for index, item_id in enumerate(ids):
             path: Path = (name, index, "id")
             if item_id in seen:
-                first = ".".join(str(p) for p in seen[item_id])
+                first = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in seen[item_id]).lstrip(".")
                 problems.append((path, f"duplicate id '{item_id}' (first used at {first})"))
             else:
                 seen[item_id] = path

@@ -2,34 +2,68 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Iterable
 from typing import Annotated
 
-from pydantic import StringConstraints
+from pydantic import AfterValidator, WithJsonSchema
 
-SLUG_PATTERN = r"^[\w][\w.-]{0,79}$"
-_SLUG_RE = re.compile(SLUG_PATTERN)
-_UNSAFE = re.compile(r"[^\w]+")
+MAX_SLUG = 80
+_PUNCT = "_-."
 
-Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
-"""An id: letters (any script), digits, ``_``, ``-`` and ``.``; at most 80 characters."""
+
+def _is_word_char(ch: str) -> bool:
+    """Letters, combining marks and digits of any script (so Hindi or Thai words stay whole), and ``_``."""
+    return ch == "_" or unicodedata.category(ch)[0] in "LMN"
 
 
 def is_slug(value: str) -> bool:
-    """True when ``value`` is a valid id."""
-    return bool(_SLUG_RE.match(value))
+    """True when ``value`` is a valid id: word characters of any script plus ``-`` and ``.``, ≤ 80 long,
+    starting with a word character."""
+    return (
+        0 < len(value) <= MAX_SLUG
+        and _is_word_char(value[0])
+        and all(_is_word_char(ch) or ch in _PUNCT for ch in value)
+    )
+
+
+def _check_slug(value: str) -> str:
+    if not is_slug(value):
+        raise ValueError(
+            f"invalid id {value!r}: use letters or digits of any script, '_', '-' and '.', "
+            f"start with a letter or digit, at most {MAX_SLUG} characters"
+        )
+    return value
+
+
+Slug = Annotated[
+    str,
+    AfterValidator(_check_slug),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": MAX_SLUG,
+            "pattern": r"^[^\s/#:?]+$",
+            "description": "Stable id: letters or digits of any script, '_', '-', '.'; never changes with the title.",
+        }
+    ),
+]
+"""An id: letters, marks and digits of any script, ``_``, ``-`` and ``.``; at most 80 characters."""
 
 
 def slugify(text: str, taken: Iterable[str] = (), *, fallback: str = "item") -> str:
     """Make a new id from ``text`` that is not in ``taken``.
 
-    ASCII letters are lower-cased; other scripts (Chinese, Cyrillic, …) are kept as they are, so a
+    ASCII letters are lower-cased; other scripts (Chinese, Hindi, Cyrillic …) are kept as they are, so a
     Chinese title gives a readable Chinese id.
     """
     normalized = unicodedata.normalize("NFKC", text).strip().lower()
-    base = _UNSAFE.sub("-", normalized).strip("-_.")[:60].strip("-_.") or fallback
+    chars = [ch if _is_word_char(ch) or ch == "." else "-" for ch in normalized]
+    base = "-".join(part for part in "".join(chars).split("-") if part)
+    base = base[:60].strip("-_.") or fallback
+    if not _is_word_char(base[0]):
+        base = f"{fallback}-{base}"
     used = set(taken)
     candidate, n = base, 2
     while candidate in used:
