@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cjm_sync.cli.context import AppContext, pass_app
 from cjm_sync.cli.jobs import open_state, open_whiteboard, policies, resolve_target, select_jobs
@@ -87,6 +90,29 @@ def report_text(report: SyncReport) -> str:
     return "\n".join(lines)
 
 
+@contextmanager
+def progress_bar(app: AppContext) -> Iterator[Callable[[int, int], None] | None]:
+    """A board-writes progress bar on an interactive stderr (none with --quiet, --json or in a pipe)."""
+    console = Console(stderr=True)
+    if app.json_output or app.verbosity < 0 or not console.is_terminal:
+        yield None
+        return
+    with Progress(
+        TextColumn("board writes"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("writes", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
 def run_jobs(
     app: AppContext,
     *,
@@ -109,7 +135,7 @@ def run_jobs(
     try:
         for job in jobs:
             target = resolve_target(store, job)
-            with open_whiteboard(app, job.connector, sandbox=sandbox) as whiteboard:
+            with open_whiteboard(app, job.connector, sandbox=sandbox) as whiteboard, progress_bar(app) as progress:
                 engine = SyncEngine(store, whiteboard)
                 app.info(f"{command}: {job.journey_path} ⇄ {job.connector}:{target} …")
                 report = engine.run(
@@ -123,6 +149,7 @@ def run_jobs(
                         wait=wait,
                         wait_timeout=wait_timeout,
                         policies=policies(app),
+                        progress=progress,
                     )
                 )
             reports.append(report)

@@ -8,6 +8,7 @@ sync converges; 7. a last sync has nothing to do.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import shutil
 from collections.abc import Callable
@@ -118,6 +119,9 @@ def demo_cmd(app: AppContext, /, workdir: Path) -> None:
     (workdir / MARKER).write_text("made by cjm-sync demo\n", encoding="utf-8")
     shutil.copyfile(str(files("cjm_sync") / "examples" / JOURNEY), workdir / JOURNEY)
     codes: dict[str, int] = {}
+    final = app
+    if app.json_output:  # one JSON document: the steps run silently, the summary is the output
+        app = dataclasses.replace(app, json_output=False, verbosity=-1)
     with contextlib.chdir(workdir):
         _step(app, "1. Sync: the journey file goes onto an empty board")
         codes["initial"] = _sync(app)
@@ -148,7 +152,7 @@ def demo_cmd(app: AppContext, /, workdir: Path) -> None:
         and codes["resolved"] == 0
         and codes["converged"] == 0
     )
-    app.emit(
+    final.emit(
         {"ok": ok, "dir": str(workdir), "exit_codes": codes},
         f"\nDemo {'finished' if ok else 'FAILED'}: files in {workdir}/. Carry on by hand:\n"
         f"  cd {workdir} && cjm-sync plan --journey {JOURNEY} --board {BOARD} --sandbox\n"

@@ -45,7 +45,7 @@ def open_state(app: AppContext) -> StateStore:
 def policies(app: AppContext) -> Policies:
     """Conflict policies from the config's ``[policies]`` table (defaults otherwise)."""
     config = app.config()
-    return Policies.model_validate(config.policies if config else {})
+    return Policies.from_config(config.policies if config else {})
 
 
 def select_jobs(

@@ -30,14 +30,36 @@ def _json_flag(ctx: click.Context, _param: click.Parameter, value: bool) -> None
         ctx.ensure_object(AppContext).json_output = True
 
 
+def _quiet_flag(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        app = ctx.ensure_object(AppContext)
+        app.verbosity = -1
+        configure_logging(app.verbosity, app.log_format)
+
+
+def _verbose_flag(ctx: click.Context, _param: click.Parameter, value: int) -> None:
+    if value:
+        app = ctx.ensure_object(AppContext)
+        app.verbosity = max(app.verbosity, 0) + value
+        configure_logging(app.verbosity, app.log_format)
+
+
 class _Group(click.Group):
-    """A group whose commands all accept ``--json`` after the command name too."""
+    """A group whose commands all accept ``--json``, ``-q`` and ``-v`` after the command name too."""
 
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
-        cmd.params.append(
-            click.Option(
-                ["--json"], is_flag=True, expose_value=False, callback=_json_flag, help="Machine-readable JSON output."
-            )
+        cmd.params.extend(
+            [
+                click.Option(
+                    ["--json"], is_flag=True, expose_value=False, callback=_json_flag, help="Machine-readable output."
+                ),
+                click.Option(
+                    ["-q", "--quiet"], is_flag=True, expose_value=False, callback=_quiet_flag, help="Only errors."
+                ),
+                click.Option(
+                    ["-v", "--verbose"], count=True, expose_value=False, callback=_verbose_flag, help="More log output."
+                ),
+            ]
         )
         super().add_command(cmd, name)
 

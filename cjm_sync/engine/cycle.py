@@ -57,6 +57,8 @@ class SyncRequest:
     policies: Policies = field(default_factory=Policies)
     facts: Sequence[JourneyStep] = ()
     annotate: Sequence[JourneyStep] = ()
+    progress: Callable[[int, int], None] | None = None
+    """Called with (done, total) after each board write, for progress displays."""
 
 
 def local_author() -> str:
@@ -188,7 +190,15 @@ class SyncEngine:
         journey_id = loaded.journey.id
         carried = dict(read.carried)
         if report.board_ops:
-            journal = StoreJournal(store, run_id, name, target, journey=journey_id)
+            total, progress = len(report.board_ops), request.progress
+            journal = StoreJournal(
+                store,
+                run_id,
+                name,
+                target,
+                journey=journey_id,
+                on_written=(lambda done: progress(done, total)) if progress is not None else None,
+            )
             self.connector.apply(report.board_ops, state, journal)
             report.board_writes = len(report.board_ops)
         if request.write_file:

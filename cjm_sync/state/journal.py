@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from cjm_sync.plugins.whiteboard import BoardOp
 from cjm_sync.state.records import JSONValue
 from cjm_sync.state.store import StateStore
@@ -19,7 +21,14 @@ class StoreJournal:
     """
 
     def __init__(
-        self, store: StateStore, run_id: str, connector: str, target: str, *, journey: str | None = None
+        self,
+        store: StateStore,
+        run_id: str,
+        connector: str,
+        target: str,
+        *,
+        journey: str | None = None,
+        on_written: Callable[[int], None] | None = None,
     ) -> None:
         self._store = store
         self._run_id = run_id
@@ -27,6 +36,7 @@ class StoreJournal:
         self._target = target
         self._journey = journey
         self._pending: dict[int, tuple[BoardOp, int]] = {}
+        self._on_written = on_written
         self.written = 0
 
     def before(self, op: BoardOp) -> None:
@@ -45,6 +55,8 @@ class StoreJournal:
             if self._journey is not None and external_id is not None and op.key:
                 self._store.set_id(self._journey, self._connector, self._target, op.key, external_id)
         self.written += 1
+        if self._on_written is not None:
+            self._on_written(self.written)
 
     def failed(self, op: BoardOp, error: str) -> None:
         """Record that ``op`` was refused (so recovery need not check it)."""

@@ -1,0 +1,46 @@
+"""The README's main job (`cjm-sync demo`) and the global flags accepted after a command name."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cjm_sync.cli.main import cli
+
+
+def test_demo_runs_the_whole_story_and_prints_one_json_document(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["demo", "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["ok"] is True
+    assert summary["exit_codes"] == {"initial": 0, "merge": 3, "resolved": 0, "converged": 0}
+    journey = (tmp_path / "cjm-sync-demo" / "trial-signup.yaml").read_text(encoding="utf-8")
+    assert "Plans are hard to compare on mobile" in journey  # the person's board edit reached the file
+    assert "Three plans; the Team plan" in journey  # the lead's file edit survived
+    assert "Video call with sales" in journey  # the conflict was settled with the board's value
+
+
+def test_demo_refuses_to_wipe_a_folder_it_did_not_make(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["demo", "--dir", "mine"])
+    assert result.exit_code != 0
+    assert (tmp_path / "mine" / "notes.txt").read_text(encoding="utf-8") == "keep me"
+
+
+@pytest.mark.parametrize("args", [["--quiet", "init"], ["init", "--quiet"], ["init", "-q"]])
+def test_quiet_works_before_or_after_the_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, [*args, "-o", "j.yaml"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert (tmp_path / "j.yaml").exists()
