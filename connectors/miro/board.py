@@ -39,6 +39,7 @@ class Item:
     modified_at: str | None
     modified_by: str | None
     tags: list[str] = field(default_factory=list)
+    created_by: str | None = None
 
     @property
     def canvas_rect(self) -> Rect:
@@ -135,6 +136,7 @@ def parse_items(raw_items: Iterable[Mapping[str, Any]], tagged: Mapping[str, lis
             modified_at=raw.get("modifiedAt"),
             modified_by=_user(raw.get("modifiedBy")),
             tags=list(tagged.get(item_id, [])),
+            created_by=_user(raw.get("createdBy")),
         )
     return items
 

@@ -3,12 +3,15 @@
 ``target`` is the board id. The journey lives in one frame; see :mod:`connectors.miro.mapping` for
 what stands for what and :mod:`connectors.miro.layout` for where it goes. ``state.memo`` holds
 ``created`` (ids of items the connector made), ``modified`` (item id → ``modifiedAt`` at the end of
-the last sync) and ``emotion_scale``.
+the last sync), ``emotion_scale``, ``self_user`` (the Miro user the connector writes as) and ``placed``
+(position-derived values the board shows, kept for recovering from a half-done grid shift, see
+:mod:`connectors.miro.recovery`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any, ClassVar
 
 import httpx
@@ -22,6 +25,7 @@ from connectors.miro.board import Snapshot, Tag, parse_connector, parse_items
 from connectors.miro.client import JSON, MiroClient
 from connectors.miro.planner import REF, plan_board
 from connectors.miro.reading import interpret
+from connectors.miro.recovery import Recovery, adopt_pending, in_flight, self_user, written_by_us
 from connectors.miro.resources import BULK_LIMIT, ITEM_TYPES
 from connectors.miro.settings import MiroSettings
 
@@ -99,7 +103,20 @@ class MiroConnector:
         snapshot = read_snapshot(self.client(target), state.memo)
         scale = Scale.model_validate(state.memo.get("emotion_scale") or {})
         journey_id = str(state.memo.get("journey") or slugify(target, fallback="journey"))
-        result = interpret(snapshot, state.id_map, journey_id=journey_id, emotion_scale=scale)
+        me = self_user(snapshot, state.memo, state.pending)
+        if me is not None:
+            state.memo["self_user"] = me
+        recovery = Recovery()
+        if state.pending:
+            snapshot, recovery = self._recover(snapshot, state, me)
+        result = interpret(
+            snapshot,
+            state.id_map,
+            journey_id=journey_id,
+            emotion_scale=scale,
+            pinned=recovery.pinned,
+            settled=state.memo.get("placed") or {},
+        )
         ours = set(state.id_map.values())
         stamps = [(i.id, i.modified_at) for i in snapshot.items.values()]
         stamps += [(c.id, c.modified_at) for c in snapshot.connectors.values()]
@@ -111,7 +128,32 @@ class MiroConnector:
             authors=result.authors,
             unplaced=result.unplaced,
             snapshot=(target, snapshot),
+            in_flight=recovery.in_flight | result.doubtful,
         )
+
+    def _recover(self, snapshot: Snapshot, state: ConnectorState, me: str | None) -> tuple[Snapshot, Recovery]:
+        """Adopt what interrupted runs created, and find what they left half-written (see
+        :mod:`connectors.miro.recovery`); their own writes do not count as changes since the last sync."""
+        adopted = adopt_pending(snapshot, state.id_map, state.pending, me)
+        created = [str(c) for c in state.memo.get("created", [])]
+        made = {str(e["key"]) for e in state.pending if e.get("op") == "create" and e.get("external_id")}
+        for key in sorted(made | set(adopted)):
+            item_id = state.id_map.get(key)
+            if item_id and item_id not in created:
+                created.append(item_id)
+        state.memo["created"] = created
+        ours = written_by_us(state.pending, state.id_map)
+        mine = {i for i in ours if (self._modifier(snapshot, i) or me) == me}
+        snapshot = replace(snapshot, changed=snapshot.changed - mine)
+        return snapshot, in_flight(snapshot, state.id_map, state.pending, me)
+
+    @staticmethod
+    def _modifier(snapshot: Snapshot, obj_id: str) -> str | None:
+        item = snapshot.items.get(obj_id)
+        if item is not None:
+            return item.modified_by
+        line = snapshot.connectors.get(obj_id)
+        return line.modified_by if line is not None else None
 
     def plan(
         self, desired: Journey, read: BoardRead, state: ConnectorState, conflicts: frozenset[str] = frozenset()
@@ -120,6 +162,7 @@ class MiroConnector:
         self._target, snapshot = read.snapshot
         state.memo["journey"] = desired.id
         state.memo["emotion_scale"] = desired.emotion_scale.model_dump(mode="json")
+        state.memo["placed"] = placed_values(desired)
         return plan_board(desired, snapshot, state.id_map, state.memo, conflicts)
 
     def apply(self, ops: Sequence[BoardOp], state: ConnectorState, journal: Journal) -> ApplyResult:
@@ -207,6 +250,9 @@ class _Applier:
                 self.result.created[op.key] = item_id
             if body.get("modifiedAt"):
                 self.modified[item_id] = body["modifiedAt"]
+            creator = body.get("createdBy")
+            if created and isinstance(creator, Mapping) and creator.get("id") is not None:
+                self.state.memo["self_user"] = str(creator["id"])
         self.result.applied += 1
         self.journal.after(op, str(body["id"]) if created and body else None)
 
@@ -260,6 +306,21 @@ class _Applier:
         for raw in self.client.items():
             if str(raw["id"]) in self.tagged and raw.get("modifiedAt"):
                 self.modified[str(raw["id"])] = raw["modifiedAt"]
+
+
+def placed_values(journey: Journey) -> dict[str, dict[str, Any]]:
+    """Position-derived values the board shows for ``journey`` (stage, lane, emotion score), by entity key:
+    what :func:`~connectors.miro.reading.interpret` keeps for items a crashed grid shift left behind."""
+    placed: dict[str, dict[str, Any]] = {}
+    for tp in journey.touchpoints:
+        placed[f"touchpoint:{tp.id}"] = {"stage": tp.stage, "emotion": tp.emotion.score if tp.emotion else None}
+    for pain in journey.pain_points:
+        placed[f"pain_point:{pain.id}"] = {"stage": pain.stage}
+    for opportunity in journey.opportunities:
+        placed[f"opportunity:{opportunity.id}"] = {"stage": opportunity.stage}
+    for note in journey.notes:
+        placed[f"note:{note.id}"] = {"stage": note.stage, "lane": note.lane}
+    return placed
 
 
 def _refs(value: Any) -> set[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from cjm_sync.plugins.whiteboard import Authorship
 from cjm_sync.schema import (
@@ -59,6 +60,9 @@ class Interpretation:
     journey: Journey
     authors: dict[str, Authorship] = field(default_factory=dict)
     unplaced: list[str] = field(default_factory=list)
+    doubtful: frozenset[str] = frozenset()
+    """Entity keys the board gives no usable value for (an emotion point outside the emotion row with
+    no value from the last sync): the engine should take no opinion from the board on them."""
 
 
 @dataclass(frozen=True)
@@ -116,8 +120,18 @@ def interpret(
     *,
     journey_id: str,
     emotion_scale: Scale,
+    pinned: frozenset[str] = frozenset(),
+    settled: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Interpretation:
-    """Read the journey off the board, updating ``id_map`` for added, re-kinded and vanished items."""
+    """Read the journey off the board, updating ``id_map`` for added, re-kinded and vanished items.
+
+    Items in ``pinned`` (a grid shift of an interrupted run was half done around them) take their
+    stage, lane and emotion score from ``settled`` (entity key → values at the last sync) when it has
+    them, not from where they sit. An emotion point outside the emotion row is reported in ``unplaced``
+    and keeps its settled score; without one its touchpoint is ``doubtful``.
+    """
+    settled = settled or {}
+    doubtful: set[str] = set()
     present = set(snapshot.items) | set(snapshot.connectors)
     for entity in [k for k, v in id_map.items() if v not in present and not k.startswith("tag:")]:
         del id_map[entity]
@@ -206,15 +220,27 @@ def interpret(
     def column_of(item: Item) -> Band | None:
         return grid.nearest_column(item.local(frame)[0])
 
+    stage_ids = set(stage_of.values())
+    lane_ids = {r.lane_id for r in rows.values() if r.lane_id}
+
+    def prior(item: Item, entity: str, name: str, allowed: set[str] | None = None) -> Any:
+        """The value at the last sync of a pinned item's position-derived field (None: read it)."""
+        if item.id not in pinned:
+            return None
+        value = settled.get(entity, {}).get(name)
+        return value if value is not None and (allowed is None or value in allowed) else None
+
     for ident, card in cards.items():
+        tp_key = key("touchpoint", ident)
         col = column_of(card)
-        if col is None:
+        stage = prior(card, tp_key, "stage", stage_ids) or (stage_of[col.key] if col else None)
+        if stage is None:
             result.unplaced.append(describe(card))
             continue
         tp = Touchpoint(
             id=ident,
             title=str(card.data.get("title") or ""),
-            stage=stage_of[col.key],
+            stage=stage,
             description=description_of(str(card.data.get("description") or "")),
         )
         badge = badges.get(ident)
@@ -233,8 +259,17 @@ def interpret(
         if dot is not None and emotion_row is not None:
             label = to_text(dot.data.get("content")) or None
             y = dot.local(frame)[1]
-            tp.emotion = Emotion(score=emotion_score(emotion_row, y, emotion_scale.min, emotion_scale.max), label=label)
-            author(key("touchpoint", ident), dot.id, dot.modified_at, dot.modified_by)
+            score: float | None = prior(dot, tp_key, "emotion")
+            if score is None and not emotion_row.holds(y):
+                result.unplaced.append(f"{describe(dot)}: emotion point outside the emotion row")
+                score = settled.get(tp_key, {}).get("emotion")
+                if score is None:
+                    doubtful.add(tp_key)
+            elif score is None:
+                score = emotion_score(emotion_row, y, emotion_scale.min, emotion_scale.max)
+            if score is not None:
+                tp.emotion = Emotion(score=score, label=label)
+            author(tp_key, dot.id, dot.modified_at, dot.modified_by)
         author(key("touchpoint", ident), card.id, card.modified_at, card.modified_by)
         journey.touchpoints.append(tp)
 
@@ -245,7 +280,13 @@ def interpret(
         row = rows.get(row_band.key) if row_band else None
         old_kind = split_key(sticky_key)[0] if sticky_key else None
         sticky_kind = _sticky_kind(str(item.style.get("fillColor", "")), row, old_kind)
-        if col is None or row is None or sticky_kind is None or (sticky_kind == "note" and row.lane_id is None):
+        kept_lane = prior(item, sticky_key, "lane", lane_ids) if sticky_key and sticky_kind == old_kind else None
+        if (
+            col is None
+            or row is None
+            or sticky_kind is None
+            or (sticky_kind == "note" and row.lane_id is None and kept_lane is None)
+        ):
             result.unplaced.append(describe(item))
             continue
         text = to_text(item.data.get("content"))
@@ -258,16 +299,19 @@ def interpret(
         else:
             ident = split_key(sticky_key)[1]
             author(sticky_key, item.id, item.modified_at, item.modified_by)
-        stage = stage_of[col.key]
+        entity = key(sticky_kind, ident)
+        stage = prior(item, entity, "stage", stage_ids) or stage_of[col.key]
         if sticky_kind == "pain_point":
             journey.pain_points.append(PainPoint(id=ident, title=text, stage=stage))
         elif sticky_kind == "opportunity":
             journey.opportunities.append(Opportunity(id=ident, title=text, stage=stage))
         else:
-            assert row.lane_id is not None
-            journey.notes.append(Note(id=ident, lane=row.lane_id, stage=stage, text=text))
+            lane = kept_lane or row.lane_id
+            assert lane is not None
+            journey.notes.append(Note(id=ident, lane=lane, stage=stage, text=text))
 
     _read_connections(snapshot, id_map, journey, result)
+    result.doubtful = frozenset(doubtful)
     return result
 
 

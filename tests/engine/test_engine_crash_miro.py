@@ -153,16 +153,6 @@ def updates(env: MiroEnv) -> dict[str, Any]:
 
 
 SCENARIOS = {"fresh": fresh, "mixed": mixed, "updates": updates}
-BUGS = {
-    "fresh": "BUG: after a crash inside a bulk create the items are on the board but not in the id map; "
-    "reading.interpret() turns unmapped stickies into new pain points/notes (slug ids) before the planner "
-    "can adopt them, so they are duplicated in the file and on the board; and a crash between creating a "
-    "badge and tagging it makes the rerun (no base yet) report the half-written channel/moment of truth "
-    "as a conflicting board edit",
-    "mixed": "BUG: a crash in the middle of a layout shift (row moved, emotion dots not yet) makes the rerun "
-    "read every touchpoint's emotion score off the shifted row and write it into the file as a board "
-    "edit (silent data loss); a crash after a bulk create of a card leaves an orphan card and a copy",
-}
 
 
 def reference(root: Path, name: str) -> tuple[tuple[Any, ...], int]:
@@ -196,13 +186,7 @@ def settled(env: MiroEnv) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("phase", ["before-write", "after-write"])
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=BUGS[name])) if name in BUGS else name
-        for name in SCENARIOS
-    ],
-)
+@pytest.mark.parametrize("name", list(SCENARIOS))
 def test_miro_crash_at_every_journal_step_converges(workdir: Path, name: str, phase: Phase) -> None:
     expected, steps = reference(workdir, name)
     failures: list[str] = []
@@ -223,19 +207,8 @@ def test_miro_crash_at_every_journal_step_converges(workdir: Path, name: str, ph
     assert failures == []
 
 
-LOST_ANSWER_BUG = (
-    "BUG: the HTTP core retries a POST after a transport error (resolution table: httpx.TransportError → "
-    "RETRY for every method), so when Miro committed the create but the answer was lost the retry creates "
-    "a second item; the first one is never mapped (duplicate frame/cards, 'outside the journey frame')"
-)
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "name",
-    [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=LOST_ANSWER_BUG)) for n in ("fresh", "mixed")]
-    + ["updates"],
-)
+@pytest.mark.parametrize("name", ["fresh", "mixed", "updates"])
 def test_miro_lost_answer_of_a_committed_write_converges(workdir: Path, name: str) -> None:
     """The sandbox commits the k-th write (a transactional bulk call creates all its items) and then drops
     the connection, so the client never learns the ids; the rerun must find the items, not copy them."""
@@ -291,7 +264,6 @@ def _first(ops: Sequence[BoardOp], prefix: str) -> int:
     return next(i for i, op in enumerate(ops) if op.key.startswith(prefix))
 
 
-@pytest.mark.xfail(strict=True, reason=BUGS["mixed"])
 def test_miro_crash_during_a_layout_shift_loses_no_emotion_score(workdir: Path) -> None:
     probe = MiroEnv(workdir / "probe")
     mixed(probe)
@@ -307,7 +279,6 @@ def test_miro_crash_during_a_layout_shift_loses_no_emotion_score(workdir: Path) 
     assert {k: scores[k] for k in ("ad", "web", "cart")} == {"ad": 1.0, "web": 0.0, "cart": -1.0}
 
 
-@pytest.mark.xfail(strict=True, reason=BUGS["fresh"])
 def test_miro_crash_inside_a_bulk_create_duplicates_nothing(workdir: Path) -> None:
     probe = MiroEnv(workdir / "probe")
     fresh(probe)
