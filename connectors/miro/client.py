@@ -89,9 +89,10 @@ class MiroClient:
         return f"/v2/boards/{self.board_id}"
 
     # --- reading ---------------------------------------------------------------------------------
-    def items(self) -> Iterator[JSON]:
-        """Every item on the board (cursor-paged, 50 a page); connectors and tags are not items."""
-        return self.api.paginate(f"{self._board}/items", CursorParamPaginator(), params={"limit": str(LIST_LIMIT)})
+    def items(self, item_type: str | None = None) -> Iterator[JSON]:
+        """Every item on the board, or of one type (cursor-paged, 50 a page); connectors and tags are not items."""
+        params = {"limit": str(LIST_LIMIT), **({"type": item_type} if item_type else {})}
+        return self.api.paginate(f"{self._board}/items", CursorParamPaginator(), params=params)
 
     def connectors(self) -> Iterator[JSON]:
         """Every connector on the board (cursor-paged, 50 a page)."""

@@ -302,8 +302,9 @@ class _Applier:
         self._record(op, body)
 
     def _refresh_times(self) -> None:
-        """Tagging changes an item's ``modifiedAt`` without returning it: read it back from the item list."""
-        for raw in self.client.items():
+        """Tagging changes an item's ``modifiedAt`` without returning it: read it back from the list of sticky
+        notes (the only items cjm-sync tags), so our own tag writes are not taken for a person's edit."""
+        for raw in self.client.items("sticky_note"):
             if str(raw["id"]) in self.tagged and raw.get("modifiedAt"):
                 self.modified[str(raw["id"])] = raw["modifiedAt"]
 

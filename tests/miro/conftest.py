@@ -9,29 +9,14 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from cjm_sync.plugins.whiteboard import BoardOp, ConnectorState
+from cjm_sync.plugins.whiteboard import ConnectorState
 from connectors.miro.connector import MiroConnector
 from connectors.miro.sandbox import ManualClock, MiroSandbox
 from connectors.miro.settings import MiroSettings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "contract"))
+from miro_helpers import BOARD
 from openapi_contract import SpecCheckingTransport
-
-BOARD = "uXjVmiro="
-HUMAN = "3458764599999999999"
-
-
-class RecordingJournal:
-    """A journal that remembers every before/after call."""
-
-    def __init__(self) -> None:
-        self.events: list[tuple[str, str, str | None]] = []
-
-    def before(self, op: BoardOp) -> None:
-        self.events.append(("before", op.key, None))
-
-    def after(self, op: BoardOp, external_id: str | None) -> None:
-        self.events.append(("after", op.key, external_id))
 
 
 @pytest.fixture

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import BOARD, HUMAN
 from journeys import journey
+from miro_helpers import BOARD, HUMAN
 from test_miro_sync import push
 
 from cjm_sync.plugins.whiteboard import ConnectorState

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import BOARD, HUMAN, RecordingJournal
+from miro_helpers import BOARD, HUMAN, RecordingJournal
 
 from cjm_sync.plugins.whiteboard import BoardOp, BoardRead, ConnectorState, OpKind
 from cjm_sync.schema import Channel, Emotion, Journey, PainPoint, Stage, Touchpoint

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 
 import pytest
-from conftest import BOARD, HUMAN, RecordingJournal
 from journeys import carried, journey
+from miro_helpers import BOARD, HUMAN, RecordingJournal
 from openapi_contract import SpecCheckingTransport
 
 from cjm_sync.plugins.whiteboard import BoardRead, ConnectorState, OpKind
