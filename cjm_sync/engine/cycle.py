@@ -142,7 +142,10 @@ class SyncEngine:
         carried = dict(read.carried)
         base = store.get_base(journey_id, name, target)
         ours = flatten(ours_journey)
-        theirs = _without_opinion(flatten(read.journey), read.in_flight, base)
+        # For half-written entities, the board as the interrupted run read it (people's edits included,
+        # our partial writes not) is the best knowledge of the board side; the base otherwise.
+        before = store.get_memo(journey_id, name, _read_slot(target)).get("board") if unsettled else None
+        theirs = _without_opinion(flatten(read.journey), read.in_flight, {**base, **(before or {})})
         tombstones = set(store.tombstones(journey_id))
         result = merge(
             base or None,
@@ -190,6 +193,8 @@ class SyncEngine:
         journey_id = loaded.journey.id
         carried = dict(read.carried)
         if report.board_ops:
+            # what the board showed before this run's writes, for recovery if the run dies mid-way
+            store.set_memo(journey_id, name, _read_slot(target), {"run_id": run_id, "board": theirs})
             total, progress = len(report.board_ops), request.progress
             journal = StoreJournal(
                 store,
@@ -232,6 +237,7 @@ class SyncEngine:
                 )
             )
             store.set_memo(journey_id, name, "*", {"last_target": target, "path": str(loaded.path.resolve())})
+            store.set_memo(journey_id, name, _read_slot(target), {})
         report.applied = True
 
     def _record_conflicts(self, journey_id: str, target: str, result: MergeResult, read: Any) -> dict[str, str]:
@@ -283,15 +289,21 @@ class SyncEngine:
         return changes
 
 
+def _read_slot(target: str) -> str:
+    """State slot (a memo target) holding the board view a run read before it started writing."""
+    return f"{target}#before-writes"
+
+
 def _without_opinion(
-    theirs: dict[str, dict[str, Any]], in_flight: frozenset[str], base: dict[str, dict[str, Any]]
+    theirs: dict[str, dict[str, Any]], in_flight: frozenset[str], known: dict[str, dict[str, Any]]
 ) -> dict[str, dict[str, Any]]:
-    """The board's entities with half-written ones replaced by their base (absent without one), so an
-    interrupted run's partial work is neither taken as a person's edit nor as a conflict."""
+    """The board's entities with half-written ones replaced by what was known before the interrupted
+    run wrote (``known``: its pre-write read, else the base; absent without either), so its partial
+    work is neither taken as a person's edit nor as a conflict."""
     view = dict(theirs)
     for key in in_flight:
-        if key in base:
-            view[key] = dict(base[key])
+        if key in known:
+            view[key] = dict(known[key])
         else:
             view.pop(key, None)
     return view

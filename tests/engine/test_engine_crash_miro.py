@@ -294,3 +294,35 @@ def test_miro_crash_inside_a_bulk_create_duplicates_nothing(workdir: Path) -> No
     assert sorted(p.id for p in journey.pain_points) == ["price", "slow"]
     assert sorted(n.id for n in journey.notes) == ["n1", "n2"]
     assert env.board_view()[2] == []
+
+
+def test_miro_crash_after_moving_an_item_a_person_edited_keeps_the_persons_edit(workdir: Path) -> None:
+    """A person edits a sticky; the next run moves that same sticky (a file edit) and dies right after.
+    The sticky now looks last touched by cjm-sync, but the person's text must survive the recovery."""
+
+    def scenario(env: MiroEnv) -> None:
+        write_journey(env.path, base_journey())
+        env.sync()
+        ids = env.store.get_id_map("trip", "miro", BOARD)
+        human = env.sandbox.as_user("3458764599999999999")
+        human.update_item(BOARD, ids["pain_point:slow"], data={"content": "<p>Too slow (board)</p>"})
+        journey = base_journey()
+        set_field(journey, "pain_point:slow", "stage", "buy")
+        write_journey(env.path, journey)
+        env.clock.advance(60)
+
+    probe = MiroEnv(workdir / "probe")
+    scenario(probe)
+    ops = probe.sync(dry_run=True).board_ops
+    probe.close()
+    env = MiroEnv(workdir / "crash")
+    scenario(env)
+    env.connector.crash = (_first(ops, "pain_point:slow"), "after-write")
+    with pytest.raises(Crash):
+        env.sync()
+    env.sync()
+    slow = next(p for p in load_journey(env.path).journey.pain_points if p.id == "slow")
+    assert (slow.title, slow.stage) == ("Too slow (board)", "buy")
+    shown = env.board_view()[0]["pain_point:slow"]
+    assert (shown["title"], shown["stage"]) == ("Too slow (board)", "buy")
+    assert not env.sync(dry_run=True).has_changes
