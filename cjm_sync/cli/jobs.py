@@ -12,7 +12,7 @@ from typing import Any
 
 from cjm_sync.cli.context import AppContext
 from cjm_sync.config import LOCAL_STATE_DIR
-from cjm_sync.errors import ConfigError, UsageError
+from cjm_sync.errors import UsageError
 from cjm_sync.files import atomic_write, load_journey
 from cjm_sync.merge import Policies
 from cjm_sync.plugins import WhiteboardConnector, load_connector
@@ -130,13 +130,3 @@ def open_whiteboard(app: AppContext, name: str, *, sandbox: bool) -> Iterator[Wh
         connector.close()
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, json.dumps(emulator.dump(), ensure_ascii=False))
-
-
-def check_connector(name: str) -> None:
-    """Fail early with the installed connector names when ``name`` is unknown."""
-    try:
-        load_connector(name)
-    except UsageError:
-        raise
-    except Exception as exc:  # a broken third-party plugin
-        raise ConfigError(f"connector '{name}' failed to load: {exc}") from None
