@@ -31,7 +31,7 @@ class ConnectorConfig(BaseModel):
     @field_validator("base_url")
     @classmethod
     def _https_or_loopback(cls, value: str | None) -> str | None:
-        if value is None or value == "sandbox":
+        if value is None:
             return value
         parts = urlsplit(value)
         if parts.username or parts.password:
