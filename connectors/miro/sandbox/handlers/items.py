@@ -5,13 +5,13 @@ from __future__ import annotations
 import base64
 import binascii
 from typing import Any
-from urllib.parse import urlencode
 
 from ..context import Context, Handler, Reply
 from ..errors import FieldError, invalid
 from ..items import create_item, delete_item, ensure_type, move_item, update_item, validate_create
 from ..render import item_json
 from ..store import Board, Item
+from .paging import offset_page, page_url
 
 __all__ = [
     "bulk_create",
@@ -59,34 +59,18 @@ def list_items(ctx: Context) -> Reply:
         "total": len(matching),
         "size": len(page),
         "limit": limit,
-        "links": {"self": _url(self_url, ctx.request.query)},
+        "links": {"self": page_url(self_url, ctx.request.query)},
     }
     if start + limit < len(matching):
         body["cursor"] = _encode_cursor(matching[start + limit].id)
-        body["links"]["next"] = _url(self_url, {**query, "cursor": body["cursor"]})
+        body["links"]["next"] = page_url(self_url, {**query, "cursor": body["cursor"]})
     return Reply(200, body)
 
 
 def _list_by_tag(ctx: Context, board: Board) -> Reply:
     tag = board.tag(ctx.request.query["tag_id"])
-    limit = ctx.int_query("limit", 20, 1, 50)
-    offset = ctx.int_query("offset", 0, 0, 2**31 - 1)
     tagged = [i for i in board.items.values() if tag.id in i.tag_ids]
-    page = tagged[offset : offset + limit]
-    self_url = f"{ctx.base}{ctx.request.path}"
-    links = {"self": _url(self_url, ctx.request.query)}
-    if offset + limit < len(tagged):
-        links["next"] = _url(self_url, {**ctx.request.query, "offset": str(offset + limit)})
-    body = {
-        "type": "list",
-        "data": [item_json(ctx.base, board, i) for i in page],
-        "total": len(tagged),
-        "size": len(page),
-        "offset": offset,
-        "limit": limit,
-        "links": links,
-    }
-    return Reply(200, body)
+    return offset_page(ctx, tagged, lambda item: item_json(ctx.base, board, item))
 
 
 def get_generic(ctx: Context) -> Reply:
@@ -203,7 +187,3 @@ def _cursor_start(cursor: str | None, items: list[Item]) -> int:
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise invalid([FieldError("cursor", "is not a cursor returned by this API")]) from None
     return next((n for n, i in enumerate(items) if int(i.id) >= boundary), len(items))
-
-
-def _url(base: str, query: Any) -> str:
-    return f"{base}?{urlencode(dict(query))}" if query else base

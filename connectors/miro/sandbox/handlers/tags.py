@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from ..context import Context, Reply
 from ..render import tag_json
 from ..tags import attach_tag, create_tag, delete_tag, detach_tag, update_tag
+from .paging import offset_page
 
 __all__ = ["attach", "create", "delete", "detach", "get", "item_tags", "list_tags", "update"]
 
@@ -20,24 +19,7 @@ def create(ctx: Context) -> Reply:
 def list_tags(ctx: Context) -> Reply:
     """``GET /tags``: offset-paged, ``limit`` 1-50 (default 20)."""
     board = ctx.board()
-    limit = ctx.int_query("limit", 20, 1, 50)
-    offset = ctx.int_query("offset", 0, 0, 2**31 - 1)
-    tags = list(board.tags.values())
-    page = tags[offset : offset + limit]
-    url = f"{ctx.base}{ctx.request.path}"
-    links = {"self": f"{url}?{urlencode({'limit': limit, 'offset': offset})}"}
-    if offset + limit < len(tags):
-        links["next"] = f"{url}?{urlencode({'limit': limit, 'offset': offset + limit})}"
-    body = {
-        "type": "list",
-        "data": [tag_json(ctx.base, board, t) for t in page],
-        "total": len(tags),
-        "size": len(page),
-        "offset": offset,
-        "limit": limit,
-        "links": links,
-    }
-    return Reply(200, body)
+    return offset_page(ctx, list(board.tags.values()), lambda tag: tag_json(ctx.base, board, tag))
 
 
 def get(ctx: Context) -> Reply:
