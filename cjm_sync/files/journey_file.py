@@ -250,7 +250,13 @@ def atomic_write(path: Path, text: str, *, expected_sha256: str | None = None) -
 
 
 def save_journey(loaded: LoadedJourney, journey: Journey) -> bool:
-    """Save ``journey`` over ``loaded``'s file, preserving comments; False when nothing changed."""
+    """Save ``journey`` over ``loaded``'s file, preserving comments; False when nothing changed.
+
+    An unchanged journey is not even re-rendered: a sync that changed nothing leaves the file as the
+    author wrote it (``fmt`` is what canonicalises).
+    """
+    if journey == loaded.journey:
+        return False
     text = render_journey(journey, fmt=loaded.format, document=loaded.document)
     encoded = text.encode("utf-8")
     if _digest(encoded) == loaded.sha256:
