@@ -48,8 +48,8 @@ def default_cache() -> Path:
 
 
 def default_spec() -> Path:
-    """The Prism-loadable Miro spec: ``$CJM_SPECS_DIR`` or ``shared/specs`` beside the checkout."""
-    specs = Path(os.environ.get("CJM_SPECS_DIR") or REPO.parent / "shared" / "specs")
+    """The Prism-loadable Miro spec: ``$CJM_SPECS_DIR`` or the repository's own ``specs/``."""
+    specs = Path(os.environ.get("CJM_SPECS_DIR") or REPO / "specs")
     return specs / "miro" / "miro-v2.prism.json"
 
 

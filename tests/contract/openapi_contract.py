@@ -45,9 +45,9 @@ UNSPECIFIED = frozenset({("POST", "/v1/oauth/token")})
 
 
 def specs_dir() -> Path:
-    """``$CJM_SPECS_DIR``, else ``shared/specs`` beside the repository checkout."""
+    """``$CJM_SPECS_DIR``, else the repository's own ``specs/`` (official copies, see specs/SOURCES.md)."""
     override = os.environ.get("CJM_SPECS_DIR")
-    return Path(override) if override else Path(__file__).resolve().parents[2].parent / "shared" / "specs"
+    return Path(override) if override else Path(__file__).resolve().parents[2] / "specs"
 
 
 @cache
