@@ -60,13 +60,64 @@ def sandbox_group() -> None:
 @click.option("--port", type=int, default=8765, show_default=True, help="Port (0 picks a free one).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Loopback address to bind.")
 @click.option("--state/--fresh", "use_state", default=True, help="Serve the boards `--sandbox` commands left here.")
+@click.option(
+    "--latency", type=click.FloatRange(min=0), default=0.0, show_default=True, help="Added to every request, in ms."
+)
+@click.option(
+    "--jitter", type=click.FloatRange(min=0), default=0.0, show_default=True, help="Plus uniform 0..JITTER ms."
+)
+@click.option(
+    "--credits-per-minute",
+    type=click.IntRange(min=1),
+    default=100_000,
+    show_default=True,
+    help="Miro's credit budget per user; over it the sandbox answers 429 with X-RateLimit-* headers.",
+)
+@click.option(
+    "--fault",
+    "faults",
+    multiple=True,
+    metavar="SPEC",
+    help="Inject failures: KIND[:key=value,...], KIND = HTTP status | timeout | disconnect; keys method, path, "
+    "times, skip, rate, after-commit, stall (repeatable; see docs/sandbox.md).",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the jitter and of faults with a rate.")
 @pass_app
-def sandbox_miro_cmd(app: AppContext, /, port: int, host: str, use_state: bool) -> None:
-    """Serve the Miro sandbox (boards are created on demand) and print its base URL; Ctrl-C stops it."""
-    from connectors.miro.sandbox import MiroSandbox, run_server  # noqa: PLC0415
+def sandbox_miro_cmd(
+    app: AppContext,
+    /,
+    port: int,
+    host: str,
+    use_state: bool,
+    latency: float,
+    jitter: float,
+    credits_per_minute: int,
+    faults: tuple[str, ...],
+    seed: int,
+) -> None:
+    """Serve the Miro sandbox (boards are created on demand) and print its base URL; Ctrl-C stops it.
+
+    --latency, --jitter, --credits-per-minute and --fault reproduce the conditions of the benchmarks
+    (e.g. --latency 100 --jitter 50) for curl, the official SDK or cjm-sync itself.
+    """
+    from connectors.miro.sandbox import Fault, Latency, MiroSandbox, run_server  # noqa: PLC0415
 
     if host not in {"127.0.0.1", "localhost", "::1"}:
         raise UsageError("the sandbox only listens on loopback (127.0.0.1, localhost or ::1)")
+    try:
+        rules = [Fault.parse(spec) for spec in faults]
+    except ValueError as exc:
+        raise UsageError(f"--fault: {exc}") from None
+    delay = Latency(latency / 1000, jitter / 1000, seed) if latency or jitter else None
     path = state_dir(app) / SANDBOX_FILE.format(name="miro")
-    sandbox = MiroSandbox.load(json.loads(path.read_text(encoding="utf-8"))) if use_state and path.exists() else None
+    sandbox = MiroSandbox(latency=delay, credits_per_minute=credits_per_minute, seed=seed)
+    if use_state and path.exists():
+        sandbox = MiroSandbox.load(
+            json.loads(path.read_text(encoding="utf-8")),
+            latency=delay,
+            credits_per_minute=credits_per_minute,
+            seed=seed,
+        )
+    for rule in rules:
+        sandbox.inject(rule)
     run_server(port, host, sandbox)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 
 import httpx
@@ -65,3 +66,39 @@ def test_run_server_announces_its_url_and_stops_on_ctrl_c(
     port = int(out.strip().rsplit(":", 1)[1])
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"http://127.0.0.1:{port}{BOARD}")
+
+
+def test_each_answer_leaves_in_one_write_on_a_no_delay_socket(
+    sandbox: MiroSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Headers and body in separate writes let Nagle's algorithm hold the body until the client's delayed
+    ACK (~40 ms a request on a kept-alive connection); one write per answer on a TCP_NODELAY socket cannot."""
+    writes: list[tuple[int, bytes]] = []  # (TCP_NODELAY, data) of each server-side send
+    real_send, real_sendall = socket.socket.send, socket.socket.sendall
+    port = 0
+
+    def record(sock: socket.socket, data: bytes) -> None:
+        if sock.getsockname()[1] == port:
+            writes.append((sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY), bytes(data)))
+
+    def send(sock: socket.socket, data: bytes, *args: int) -> int:
+        record(sock, data)
+        return real_send(sock, data, *args)
+
+    def sendall(sock: socket.socket, data: bytes, *args: int) -> None:
+        record(sock, data)
+        real_sendall(sock, data, *args)
+
+    with sandbox.serve() as server, httpx.Client(base_url=server.base_url, headers={"Authorization": "Bearer t"}) as c:
+        port = server.port
+        monkeypatch.setattr(socket.socket, "send", send)
+        monkeypatch.setattr(socket.socket, "sendall", sendall)
+        answers = [c.post(f"{BOARD}/sticky_notes", json={"data": {"content": "一"}}), c.get(f"{BOARD}/items")]
+        answers.append(c.delete(f"{BOARD}/items/{answers[0].json()['id']}"))
+        monkeypatch.undo()
+    assert [a.status_code for a in answers] == [201, 200, 204]
+    assert len(writes) == 3, [data[:40] for _, data in writes]  # one write per answer, one kept-alive connection
+    for (nodelay, data), answer in zip(writes, answers, strict=True):
+        assert nodelay
+        assert data.startswith(f"HTTP/1.1 {answer.status_code} ".encode())
+        assert data.endswith(b"\r\n\r\n" + answer.content)

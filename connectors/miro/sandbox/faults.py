@@ -10,6 +10,8 @@ from enum import Enum
 
 __all__ = ["Fault", "FaultKind", "Faults", "Latency"]
 
+_SPEC_KEYS = ("method", "path", "times", "skip", "rate", "after-commit", "stall")
+
 
 class FaultKind(Enum):
     """How a faulted request fails."""
@@ -25,7 +27,8 @@ class Fault:
 
     ``skip`` lets that many matching requests through first. ``after_commit`` (timeouts and
     disconnects only) fails *after* the request took effect: the client never sees the answer.
-    ``times=None`` fails forever.
+    ``times=None`` fails forever. ``rate`` (0–1) makes a matching request fail only with that
+    probability (seeded, see :class:`Faults`); requests let through do not use up ``times``.
     """
 
     kind: FaultKind
@@ -36,6 +39,46 @@ class Fault:
     skip: int = 0
     after_commit: bool = False
     stall_seconds: float = 30.0
+    rate: float = 1.0
+
+    @classmethod
+    def parse(cls, spec: str) -> Fault:
+        """A rule from its command-line form ``KIND[:key=value,...]``.
+
+        ``KIND`` is an HTTP status (``429``, ``500``, ``502``, ``503``, any 4xx/5xx), ``timeout`` or
+        ``disconnect``; keys: ``method``, ``path`` (glob), ``times`` (a count or ``forever``; default 1,
+        or forever with a ``rate``), ``skip``, ``rate`` (probability 0–1), ``after-commit`` (``true``/
+        ``false``), ``stall`` (seconds a timeout holds the connection). Example:
+        ``503:method=POST,path=/v2/boards/*/items/bulk,rate=0.1``. Raises ``ValueError`` naming the
+        part of ``spec`` that is wrong.
+        """
+        kind_text, _, rest = spec.strip().partition(":")
+        options: dict[str, str] = {}
+        for part in filter(None, (p.strip() for p in rest.split(","))):
+            key, eq, value = part.partition("=")
+            if not eq or key not in _SPEC_KEYS:
+                raise ValueError(f"fault {spec!r}: {part!r} is not one of {', '.join(f'{k}=' for k in _SPEC_KEYS)}")
+            options[key] = value
+        try:
+            rate = float(options.get("rate", "1"))
+            times_text = options.get("times", "forever" if "rate" in options else "1")
+            times = None if times_text == "forever" else int(times_text)
+            skip = int(options.get("skip", "0"))
+            stall = float(options.get("stall", "30"))
+        except ValueError as exc:
+            raise ValueError(f"fault {spec!r}: {exc}") from None
+        after = options.get("after-commit", "false").lower()
+        if after not in ("true", "false") or not 0.0 < rate <= 1.0 or (times is not None and times < 1) or skip < 0:
+            raise ValueError(
+                f"fault {spec!r}: need rate in (0, 1], times ≥ 1 or forever, skip ≥ 0, after-commit true|false"
+            )
+        method, path = options.get("method", "*"), options.get("path", "*")
+        if kind_text in ("timeout", "disconnect"):
+            kind = FaultKind(kind_text)
+            return cls(kind, 0, method, path, times, skip, after == "true", stall, rate)
+        if not (kind_text.isdigit() and 400 <= int(kind_text) <= 599) or after == "true":
+            raise ValueError(f"fault {spec!r}: the kind is an HTTP status 400–599, 'timeout' or 'disconnect'")
+        return cls(FaultKind.STATUS, int(kind_text), method, path, times, skip, rate=rate)
 
     @classmethod
     def http(cls, status: int, method: str = "*", path: str = "*", *, times: int | None = 1, skip: int = 0) -> Fault:
@@ -69,11 +112,12 @@ class Fault:
 
 
 class Faults:
-    """An ordered rule list; the first live matching rule fires."""
+    """An ordered rule list; the first live matching rule fires (``seed`` drives rules with a ``rate``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, seed: int = 0) -> None:
         self._rules: list[Fault] = []
         self._lock = threading.Lock()
+        self._random = random.Random(seed)  # noqa: S311 - simulation, not security
 
     def add(self, fault: Fault) -> Fault:
         """Queue a rule and return it."""
@@ -94,6 +138,8 @@ class Faults:
                     continue
                 if rule.skip > 0:
                     rule.skip -= 1
+                    continue
+                if rule.rate < 1.0 and self._random.random() >= rule.rate:
                     continue
                 if rule.times is not None:
                     rule.times -= 1

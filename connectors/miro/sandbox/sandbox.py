@@ -58,6 +58,7 @@ class MiroSandbox:
         strict_tokens: bool = False,
         latency: Latency | None = None,
         user_id: str = API_USER,
+        seed: int = 0,
     ) -> None:
         self.clock: Clock = clock or SystemClock()
         self.user_id = user_id
@@ -66,7 +67,7 @@ class MiroSandbox:
         self.store = Store()
         self.tokens = TokenRegistry(self.clock, strict=strict_tokens, default_user=user_id, team_id=TEAM_ID)
         self.rate_limiter = RateLimiter(self.clock, credits_per_minute)
-        self.faults = Faults()
+        self.faults = Faults(seed)
         self._lock = threading.RLock()
         self._calls: list[CallRecord] = []
 
