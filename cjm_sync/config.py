@@ -9,11 +9,12 @@ import ipaddress
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from cjm_sync.analysis.settings import DEFAULT_MIN_SAMPLE, parse_crosshair
 from cjm_sync.errors import ConfigError, Issue, ValidationFailed
 
 CONFIG_FILENAME = "cjm-sync.toml"
@@ -77,6 +78,24 @@ class StateConfig(BaseModel):
     url: str | None = None
 
 
+class AnalysisConfig(BaseModel):
+    """``[analysis]``: how annotate, sync and report analyse journeys (docs/analysis.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    view: Literal["external", "internal"] = "external"
+    crosshair: str | list[float] = Field(default="data", description="'data', 'scale' or [importance, performance].")
+    min_sample: int = Field(default=DEFAULT_MIN_SAMPLE, ge=1)
+    derived: Literal["correlation", "regression"] = "correlation"
+    responses: Path | None = Field(default=None, description="CSV of respondent-level scores (derived importance).")
+
+    @field_validator("crosshair")
+    @classmethod
+    def _crosshair(cls, value: str | list[float]) -> str | list[float]:
+        parse_crosshair(value)
+        return value
+
+
 class Config(BaseModel):
     """The whole configuration file."""
 
@@ -86,6 +105,7 @@ class Config(BaseModel):
     journeys: list[JourneyConfig] = Field(default_factory=list)
     connectors: dict[str, ConnectorConfig] = Field(default_factory=dict)
     policies: dict[str, str] = Field(default_factory=dict)
+    analysis: AnalysisConfig = Field(default_factory=AnalysisConfig)
     base_dir: Path = Field(default=Path("."), exclude=True)
 
     def state_url(self) -> str:

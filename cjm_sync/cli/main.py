@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from cjm_sync import __version__
+from cjm_sync.cli.commands_analysis import annotate_cmd, gap_cmd
 from cjm_sync.cli.commands_files import fmt_cmd, init_cmd, migrate_cmd, schema_cmd, validate_cmd
 from cjm_sync.cli.commands_state import conflicts_group, log_cmd, restore_cmd, status_cmd
 from cjm_sync.cli.commands_sync import plan_cmd, pull_cmd, push_cmd, sync_cmd
@@ -114,6 +115,8 @@ for command in (
     import_group,
     sandbox_group,
     demo_cmd,
+    annotate_cmd,
+    gap_cmd,
 ):
     cli.add_command(command)
 

@@ -30,15 +30,28 @@ from cjm_sync.schema.journey import (
     TargetMetric,
     Touchpoint,
 )
-from cjm_sync.schema.measures import Annotations, IpaQuadrant, Metric, Rating, RatingPair
+from cjm_sync.schema.measures import (
+    AnalysisView,
+    Annotations,
+    Crosshair,
+    DerivedImportance,
+    IpaQuadrant,
+    Metric,
+    PlacementStatus,
+    Rating,
+    RatingPair,
+)
 from cjm_sync.schema.provenance import Provenance, Source
 
 __all__ = [
     "CURRENT_SCHEMA_VERSION",
+    "AnalysisView",
     "Annotations",
     "Channel",
     "Connection",
+    "Crosshair",
     "DayStep",
+    "DerivedImportance",
     "Direction",
     "Emotion",
     "Evidence",
@@ -54,6 +67,7 @@ __all__ = [
     "Owner",
     "PainPoint",
     "Persona",
+    "PlacementStatus",
     "Provenance",
     "Rating",
     "RatingPair",

@@ -173,6 +173,7 @@ class Stage(_Model):
     kind: StageKind = StageKind.STANDARD
     description: str | None = None
     goal: str | None = Field(default=None, description="What the customer wants to achieve here.")
+    owner: Owner | None = Field(default=None, description="Who owns the stage; the action plan's fallback owner.")
     metrics: list[Metric] = Field(default_factory=list)
 
 

@@ -57,14 +57,62 @@ class IpaQuadrant(StrEnum):
     POSSIBLE_OVERKILL = "possible_overkill"
 
 
+class AnalysisView(StrEnum):
+    """Whose ratings place a touchpoint in the IPA matrix: customers' (external) or the team's (internal)."""
+
+    EXTERNAL = "external"
+    INTERNAL = "internal"
+
+
+class PlacementStatus(StrEnum):
+    """Whether a touchpoint was placed in the IPA matrix, and if not, why."""
+
+    PLACED = "placed"
+    INSUFFICIENT_DATA = "insufficient data"
+    UNRATED = "unrated"
+
+
+class Crosshair(BaseModel):
+    """The IPA crosshairs used: ``policy`` is ``data`` (means), ``scale`` (midpoint) or ``fixed``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    policy: str
+    importance: float
+    performance: float
+
+
+class DerivedImportance(BaseModel):
+    """Importance derived from respondent-level scores (correlation or standardised regression weight)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    value: float | None = Field(description="Coefficient in [-1, 1]; null when n is below the minimum sample.")
+    method: str = Field(description="'correlation' (Pearson r) or 'regression' (standardised weight).")
+    n: int = Field(ge=0, description="Respondents with both this touchpoint's score and the overall score.")
+
+
 class Annotations(BaseModel):
-    """Analyses the sync engine writes onto a touchpoint; recomputed on every sync, never hand-edited."""
+    """Analyses the sync engine writes onto a touchpoint; recomputed on every sync, never hand-edited.
+
+    Rules and worked examples: docs/analysis.md.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     ipa_quadrant: IpaQuadrant | None = None
+    status: PlacementStatus | None = Field(default=None, description="Placed in the IPA matrix, or why not.")
+    view: AnalysisView | None = Field(default=None, description="The view whose ratings placed it.")
+    importance: float | None = Field(default=None, description="Importance used for placement (rating scale).")
+    performance: float | None = Field(default=None, description="Performance used for placement (rating scale).")
+    crosshair: Crosshair | None = None
+    diagonal_gap: float | None = Field(default=None, description="Importance minus performance (placed values).")
     importance_gap: float | None = Field(default=None, description="External minus internal importance.")
     performance_gap: float | None = Field(default=None, description="External minus internal performance.")
-    priority: float | None = Field(default=None, description="Priority score; higher needs attention sooner.")
-    computed_at: datetime | None = None
+    derived_importance: DerivedImportance | None = None
+    priority: float | None = Field(
+        default=None,
+        description="Sum of frequency × severity of its scored pain points; higher needs attention sooner.",
+    )
+    computed_at: datetime | None = Field(default=None, description="Moves only when another annotation value moves.")
     method: str | None = None
