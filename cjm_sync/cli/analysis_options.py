@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
-from cjm_sync.analysis import AnalysisSettings, Respondent, parse_crosshair, parse_min_sample, parse_view
+from cjm_sync.analysis import AnalysisSettings, Respondent, annotate, parse_crosshair, parse_min_sample, parse_view
 from cjm_sync.cli.context import AppContext
 from cjm_sync.config import AnalysisConfig
 from cjm_sync.errors import UsageError
 from cjm_sync.files.responses import load_respondents
+from cjm_sync.schema import Journey
 
 
 def analysis_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -73,3 +75,12 @@ def analysis_inputs(
     if path is None and section.responses is not None and config is not None:
         path = section.responses if section.responses.is_absolute() else config.base_dir / section.responses
     return AnalysisInputs(settings, load_respondents(path) if path is not None else None)
+
+
+def annotation_step(inputs: AnalysisInputs) -> Callable[[Journey], Journey]:
+    """The engine's annotate step for these inputs (the time is taken when it runs)."""
+
+    def step(journey: Journey) -> Journey:
+        return annotate(journey, inputs.settings, datetime.now(UTC), inputs.respondents)[0]
+
+    return step

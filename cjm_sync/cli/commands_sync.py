@@ -12,6 +12,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from cjm_sync.cli.analysis_options import analysis_inputs, analysis_options, annotation_step
 from cjm_sync.cli.context import AppContext, pass_app
 from cjm_sync.cli.jobs import open_state, open_whiteboard, policies, resolve_target, select_jobs
 from cjm_sync.engine import SyncEngine, SyncReport, SyncRequest
@@ -34,7 +35,7 @@ def job_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ]
     ):
         func = option(func)
-    return func
+    return analysis_options(func)
 
 
 def report_dict(report: SyncReport) -> dict[str, Any]:
@@ -127,9 +128,14 @@ def run_jobs(
     write_file: bool,
     write_board: bool,
     dry_run: bool,
+    **analysis: Any,
 ) -> None:
-    """Run ``command`` for every selected job; exit 3 if any left conflicts open."""
+    """Run ``command`` for every selected job; exit 3 if any left conflicts open.
+
+    ``analysis``: the analysis flags (see :func:`analysis_options`); the merged journey is annotated.
+    """
     jobs = select_jobs(app, journey, all_journeys, connector, board)
+    annotate_step = annotation_step(analysis_inputs(app, **analysis))
     reports: list[SyncReport] = []
     store = open_state(app)
     try:
@@ -149,6 +155,7 @@ def run_jobs(
                         wait=wait,
                         wait_timeout=wait_timeout,
                         policies=policies(app),
+                        annotate=[annotate_step],
                         progress=progress,
                     )
                 )

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cjm_sync.engine.annotation import annotate_merged
 from cjm_sync.engine.base import settled_base
 from cjm_sync.engine.report import SyncReport
 from cjm_sync.errors import CjmSyncError, UsageError
@@ -157,8 +158,9 @@ class SyncEngine:
             authors=read.authors,
             file_mtime=datetime.fromtimestamp(loaded.mtime, UTC),
         )
-        file_journey = _apply_steps(build_journey(result.file_entities, loaded.journey), request.annotate)
-        board_journey = _apply_steps(build_journey(result.board_entities, loaded.journey), request.annotate)
+        annotate_merged(result, loaded.journey, request.annotate, ours, base)
+        file_journey = build_journey(result.file_entities, loaded.journey)
+        board_journey = build_journey(result.board_entities, loaded.journey)
         conflict_keys = frozenset(c.key for c in result.conflicts)
         ops = self.connector.plan(board_journey, read, state, conflict_keys) if request.write_board else []
         report.board_ops = ops
