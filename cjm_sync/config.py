@@ -5,17 +5,17 @@ Secrets never live in this file: connector tables name the environment variables
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cjm_sync.analysis.settings import DEFAULT_MIN_SAMPLE, parse_crosshair
 from cjm_sync.errors import ConfigError, Issue, ValidationFailed
+from cjm_sync.http.origin import BaseUrlError, check_base_url
+from cjm_sync.plugins.targets import InvalidTarget, normalise_target
 
 CONFIG_FILENAME = "cjm-sync.toml"
 LOCAL_STATE_DIR = ".cjm-sync"
@@ -34,16 +34,10 @@ class ConnectorConfig(BaseModel):
     def _https_or_loopback(cls, value: str | None) -> str | None:
         if value is None:
             return value
-        parts = urlsplit(value)
-        if parts.username or parts.password:
-            raise ValueError("base_url must not contain credentials")
-        if parts.scheme == "https" and parts.hostname:
-            return value.rstrip("/")
-        if parts.scheme == "http" and _is_loopback(parts.hostname):
-            return value.rstrip("/")
-        raise ValueError(
-            "base_url must be https:// (plain http only for a loopback sandbox: 127.0.0.1, localhost, ::1)"
-        )
+        try:
+            return check_base_url(value, source="base_url")
+        except BaseUrlError as exc:
+            raise ValueError(exc.message.removeprefix("base_url: ")) from None
 
     def settings(self) -> dict[str, Any]:
         """Connector-specific keys (everything but ``base_url``)."""
@@ -57,6 +51,16 @@ class BoardBinding(BaseModel):
 
     connector: str = "miro"
     target: str | None = Field(default=None, description="Board id; empty until the first push creates one.")
+
+    @field_validator("target")
+    @classmethod
+    def _one_spelling(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        try:
+            return normalise_target(value, source="target")
+        except InvalidTarget as exc:
+            raise ValueError(exc.message.removeprefix("target: ")) from None
 
 
 class JourneyConfig(BaseModel):
@@ -115,17 +119,6 @@ class Config(BaseModel):
     def journey_path(self, journey: JourneyConfig) -> Path:
         """A journey's path resolved against the config file's directory."""
         return journey.path if journey.path.is_absolute() else self.base_dir / journey.path
-
-
-def _is_loopback(host: str | None) -> bool:
-    if host is None:
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _secret_issues(name: str, data: Any, path: tuple[str | int, ...] = ()) -> list[Issue]:

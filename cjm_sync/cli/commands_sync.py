@@ -141,7 +141,11 @@ def run_jobs(
     try:
         for job in jobs:
             target = resolve_target(store, job)
-            with open_whiteboard(app, job.connector, sandbox=sandbox) as whiteboard, progress_bar(app) as progress:
+            drawing = target if write_board and not dry_run else None
+            with (
+                open_whiteboard(app, job.connector, sandbox=sandbox, create_board=drawing) as whiteboard,
+                progress_bar(app) as progress,
+            ):
                 engine = SyncEngine(store, whiteboard)
                 app.info(f"{command}: {job.journey_path} ⇄ {job.connector}:{target} …")
                 report = engine.run(

@@ -11,6 +11,7 @@ from cjm_sync.cli.context import AppContext, pass_app
 from cjm_sync.cli.jobs import SANDBOX_FILE, open_whiteboard, state_dir
 from cjm_sync.errors import UsageError
 from cjm_sync.files import atomic_write, file_format, render_journey
+from cjm_sync.plugins.targets import normalise_target
 
 
 @click.group("import")
@@ -28,6 +29,7 @@ def import_miro_cmd(app: AppContext, /, board: str, output: Path, sandbox: bool,
     """Import a CJM made from Miro's template: stage headers on top, lane labels on the left, stickies in cells."""
     from connectors.miro.importer import import_board  # noqa: PLC0415 - vendor code only for this command
 
+    board = normalise_target(board, source="--board")
     if output.exists() and not force:
         raise UsageError(f"{output} already exists; use --force to overwrite it")
     with open_whiteboard(app, "miro", sandbox=sandbox) as whiteboard:
@@ -82,6 +84,11 @@ def sandbox_group() -> None:
     "times, skip, rate, after-commit, stall (repeatable; see docs/sandbox.md).",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the jitter and of faults with a rate.")
+@click.option(
+    "--create-boards",
+    is_flag=True,
+    help="Create a board on the first request naming it (default: 404 for unknown boards, as Miro answers).",
+)
 @pass_app
 def sandbox_miro_cmd(
     app: AppContext,
@@ -94,8 +101,11 @@ def sandbox_miro_cmd(
     credits_per_minute: int,
     faults: tuple[str, ...],
     seed: int,
+    create_boards: bool,
 ) -> None:
-    """Serve the Miro sandbox (boards are created on demand) and print its base URL; Ctrl-C stops it.
+    """Serve the Miro sandbox and print its base URL; Ctrl-C stops it.
+
+    Unknown board ids get Miro's 404 unless --create-boards is given; `POST /v2/boards` creates one.
 
     --latency, --jitter, --credits-per-minute and --fault reproduce the conditions of the benchmarks
     (e.g. --latency 100 --jitter 50) for curl, the official SDK or cjm-sync itself.
@@ -110,13 +120,16 @@ def sandbox_miro_cmd(
         raise UsageError(f"--fault: {exc}") from None
     delay = Latency(latency / 1000, jitter / 1000, seed) if latency or jitter else None
     path = state_dir(app) / SANDBOX_FILE.format(name="miro")
-    sandbox = MiroSandbox(latency=delay, credits_per_minute=credits_per_minute, seed=seed)
+    sandbox = MiroSandbox(
+        latency=delay, credits_per_minute=credits_per_minute, seed=seed, auto_create_boards=create_boards
+    )
     if use_state and path.exists():
         sandbox = MiroSandbox.load(
             json.loads(path.read_text(encoding="utf-8")),
             latency=delay,
             credits_per_minute=credits_per_minute,
             seed=seed,
+            auto_create_boards=create_boards,
         )
     for rule in rules:
         sandbox.inject(rule)

@@ -16,6 +16,7 @@ from cjm_sync.errors import UsageError
 from cjm_sync.files import atomic_write, load_journey
 from cjm_sync.merge import Policies
 from cjm_sync.plugins import WhiteboardConnector, load_connector
+from cjm_sync.plugins.targets import normalise_target
 from cjm_sync.state import StateStore, open_store
 
 SANDBOX_FILE = "sandbox-{name}.json"
@@ -53,6 +54,7 @@ def select_jobs(
 ) -> list[Job]:
     """The jobs named by ``--journey``/``--board`` or, with ``--all`` (or no flags), by the config."""
     config = app.config()
+    board = normalise_target(board, source="--board") if board is not None else None
     if journey is not None:
         bound = None
         if config is not None:
@@ -81,10 +83,11 @@ def resolve_target(store: StateStore, job: Job) -> str:
     journey_id = load_journey(job.journey_path).journey.id
     earlier = store.get_memo(journey_id, job.connector, "*").get("last_target")
     if isinstance(earlier, str) and earlier:
-        return earlier
-    env = os.environ.get(f"CJM_{job.connector.upper()}_BOARD_ID")
+        return normalise_target(earlier, source="the board of the last run")
+    variable = f"CJM_{job.connector.upper()}_BOARD_ID"
+    env = os.environ.get(variable)
     if env:
-        return env
+        return normalise_target(env, source=variable)
     raise UsageError(
         f"no board known for {job.journey_path}: pass --board ID (or set it in cjm-sync.toml)",
         hint="the board id is remembered after the first successful run; "
@@ -101,11 +104,15 @@ def _sandbox_class(name: str) -> Any:
 
 
 @contextmanager
-def open_whiteboard(app: AppContext, name: str, *, sandbox: bool) -> Iterator[WhiteboardConnector]:
+def open_whiteboard(
+    app: AppContext, name: str, *, sandbox: bool, create_board: str | None = None
+) -> Iterator[WhiteboardConnector]:
     """An instance of connector ``name`` from config and environment.
 
     With ``sandbox``, it talks to the built-in emulator in-process; the emulated boards persist in
     ``.cjm-sync/sandbox-<name>.json`` between commands, so push, edit and pull can run one at a time.
+    The emulator answers 404 for boards it does not hold, as the vendor does, except ``create_board``:
+    the board a writing command (sync, push) is about to draw on, created on its first push.
     """
     config = app.config()
     options: dict[str, Any] = {}
@@ -122,7 +129,13 @@ def open_whiteboard(app: AppContext, name: str, *, sandbox: bool) -> Iterator[Wh
         return
     path = state_dir(app) / SANDBOX_FILE.format(name=name)
     cls = _sandbox_class(name)
-    emulator = cls.load(json.loads(path.read_text(encoding="utf-8"))) if path.exists() else cls()
+    emulator = (
+        cls.load(json.loads(path.read_text(encoding="utf-8")), auto_create_boards=False)
+        if path.exists()
+        else cls(auto_create_boards=False)
+    )
+    if create_board is not None:
+        emulator.ensure_board(create_board)
     connector = factory.from_config({**options, "sandbox": True}, transport=emulator.transport())
     try:
         yield connector

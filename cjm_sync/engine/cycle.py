@@ -25,6 +25,7 @@ from cjm_sync.files import load_journey, save_journey
 from cjm_sync.merge import Conflict, MergeResult, Policies, build_journey, flatten, merge
 from cjm_sync.merge.entities import carries, split_key
 from cjm_sync.plugins import Capability, ConnectorState, WhiteboardConnector, require
+from cjm_sync.plugins.targets import normalise_target
 from cjm_sync.schema import Journey
 from cjm_sync.state import StateStore, StoreJournal
 from cjm_sync.state.records import (
@@ -60,6 +61,9 @@ class SyncRequest:
     annotate: Sequence[JourneyStep] = ()
     progress: Callable[[int, int], None] | None = None
     """Called with (done, total) after each board write, for progress displays."""
+
+    def __post_init__(self) -> None:
+        self.target = normalise_target(self.target, source="target")
 
 
 def local_author() -> str:

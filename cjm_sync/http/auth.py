@@ -12,6 +12,7 @@ import httpx
 from cjm_sync.errors import ConfigError, FatalAPIError, TransientError, register_secret
 from cjm_sync.http._tags import tags
 from cjm_sync.http.error_body import vendor_message
+from cjm_sync.http.origin import check_base_url
 from cjm_sync.http.stats import CallKind
 from cjm_sync.http.tokens import OAuthTokens, TokenStore
 
@@ -62,7 +63,7 @@ class OAuth2RefreshAuth(httpx.Auth):
         clock: Callable[[], float] = time.time,
     ) -> None:
         register_secret(client_secret)
-        self._token_url = token_url
+        self._token_url = check_base_url(token_url, source=f"{connector or 'OAuth'} token URL")
         self._client_id = client_id
         self._client_secret = client_secret
         self._store = store

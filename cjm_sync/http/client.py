@@ -21,6 +21,7 @@ from cjm_sync import __version__
 from cjm_sync.errors import CjmSyncError, FatalAPIError, IntegrationError, redact, register_secret
 from cjm_sync.http._tags import STARTED, kind_of, tags
 from cjm_sync.http.error_body import vendor_message
+from cjm_sync.http.origin import check_base_url
 from cjm_sync.http.pagination import PageRequest, Paginator
 from cjm_sync.http.ratelimit import RateLimiter
 from cjm_sync.http.resolution import NON_IDEMPOTENT, RETRYABLE, Action, Overrides, Resolution, ResolutionTable
@@ -86,6 +87,7 @@ class ApiClient:
     ) -> None:
         if max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
+        base_url = check_base_url(base_url, source=f"{connector} base URL")
         self.connector = connector
         self._table = ResolutionTable(resolutions)
         self._retry = retry or RetryPolicy()

@@ -16,6 +16,7 @@ from cjm_sync.http import (
     CursorParamPaginator,
     OffsetPaginator,
 )
+from cjm_sync.plugins.targets import normalise_target, path_segment
 from connectors.miro.resources import BULK_LIMIT, LIST_LIMIT, type_path
 
 LEVEL_1, LEVEL_2, LEVEL_3 = 50, 100, 500
@@ -73,7 +74,7 @@ class MiroClient:
         transport: httpx.BaseTransport | None = None,
         api: ApiClient | None = None,
     ) -> None:
-        self.board_id = board_id
+        self.board_id = normalise_target(board_id, source="Miro board id")
         self._cost = MiroCost()
         self.api = api or ApiClient(
             "miro",
@@ -86,7 +87,8 @@ class MiroClient:
 
     @property
     def _board(self) -> str:
-        return f"/v2/boards/{self.board_id}"
+        """The board's path, its id percent-encoded exactly once."""
+        return f"/v2/boards/{path_segment(self.board_id)}"
 
     # --- reading ---------------------------------------------------------------------------------
     def items(self, item_type: str | None = None) -> Iterator[JSON]:

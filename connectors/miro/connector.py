@@ -17,8 +17,9 @@ from typing import Any, ClassVar
 import httpx
 from pydantic import SecretStr
 
-from cjm_sync.errors import ConfigError
+from cjm_sync.errors import ConfigError, FatalAPIError
 from cjm_sync.plugins.capabilities import Capability, ConnectorKind
+from cjm_sync.plugins.targets import normalise_target
 from cjm_sync.plugins.whiteboard import ApplyResult, BoardOp, BoardRead, ConnectorState, Journal, OpKind
 from cjm_sync.schema import Journey, Scale, slugify
 from connectors.miro.board import Snapshot, Tag, parse_connector, parse_items
@@ -91,6 +92,7 @@ class MiroConnector:
         board_id = target or self.settings.board_id
         if not board_id:
             raise ConfigError("no Miro board given", hint="pass the board id as the target or set CJM_MIRO_BOARD_ID")
+        board_id = normalise_target(board_id, source="Miro board id")
         if board_id not in self._clients:
             self._clients[board_id] = MiroClient(
                 board_id, base_url=self.settings.base_url, auth=self._auth, transport=self._transport
@@ -100,7 +102,15 @@ class MiroConnector:
     def read(self, target: str, state: ConnectorState) -> BoardRead:
         """Read the board and interpret the journey frame; updates the id map for people's additions."""
         self._target = target
-        snapshot = read_snapshot(self.client(target), state.memo)
+        try:
+            snapshot = read_snapshot(self.client(target), state.memo)
+        except FatalAPIError as error:
+            if error.status != 404:
+                raise
+            raise ConfigError(
+                f"Miro board {normalise_target(target)!r} not found (or the token cannot see it)",
+                hint="check --board / the config's board target; the id is the part after /app/board/ in its link",
+            ) from None
         scale = Scale.model_validate(state.memo.get("emotion_scale") or {})
         journey_id = str(state.memo.get("journey") or slugify(target, fallback="journey"))
         me = self_user(snapshot, state.memo, state.pending)

@@ -6,10 +6,12 @@ import os
 from collections.abc import Mapping
 
 import httpx
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
 
 from cjm_sync.errors import ConfigError
 from cjm_sync.http import BearerAuth, FileTokenStore, OAuth2RefreshAuth, OAuthTokens, TokenStore
+from cjm_sync.http.origin import check_base_url
+from cjm_sync.plugins.targets import normalise_target
 
 TOKEN_ENV = "MIRO_ACCESS_TOKEN"  # noqa: S105 - a variable name
 BASE_URL_ENV = "CJM_MIRO_BASE_URL"
@@ -17,34 +19,50 @@ BOARD_ENV = "CJM_MIRO_BOARD_ID"
 CLIENT_ID_ENV = "MIRO_CLIENT_ID"
 CLIENT_SECRET_ENV = "MIRO_CLIENT_SECRET"  # noqa: S105 - the name of a variable, not a secret
 REFRESH_TOKEN_ENV = "MIRO_REFRESH_TOKEN"  # noqa: S105
-TOKEN_URL = "https://api.miro.com/v1/oauth/token"  # noqa: S105
+DEFAULT_BASE_URL = "https://api.miro.com"
+TOKEN_PATH = "/v1/oauth/token"  # noqa: S105 - a path; the refresh goes to the configured base, never elsewhere
 
 
 class MiroSettings(BaseModel):
-    """Where the board is and how to authenticate: a static token, or OAuth refresh credentials."""
+    """Where the board is and how to authenticate: a static token, or OAuth refresh credentials.
+
+    ``base_url`` passes :func:`~cjm_sync.http.origin.check_base_url` (https, or http to loopback only;
+    :class:`~cjm_sync.http.origin.BaseUrlError` otherwise); the OAuth refresh goes to ``base_url`` +
+    ``/v1/oauth/token``, so a sandbox base never leaks a refresh token to the real host.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    base_url: str = "https://api.miro.com"
+    base_url: str = DEFAULT_BASE_URL
     board_id: str | None = None
     access_token: SecretStr | None = None
     client_id: str | None = None
     client_secret: SecretStr | None = None
     refresh_token: SecretStr | None = None
-    token_url: str = TOKEN_URL
+
+    @field_validator("base_url")
+    @classmethod
+    def _safe_base(cls, value: str) -> str:
+        return check_base_url(value, source="Miro base URL")
+
+    @property
+    def token_url(self) -> str:
+        """The OAuth token endpoint on the configured host (``https://api.miro.com/v1/oauth/token`` by default)."""
+        return f"{self.base_url}{TOKEN_PATH}"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> MiroSettings:
         """Settings from ``CJM_MIRO_BASE_URL``, ``CJM_MIRO_BOARD_ID``, ``MIRO_ACCESS_TOKEN`` or the
         ``MIRO_CLIENT_ID``/``MIRO_CLIENT_SECRET``/``MIRO_REFRESH_TOKEN`` trio."""
         env = os.environ if env is None else env
+        base_url = env.get(BASE_URL_ENV)
 
         def secret(name: str) -> SecretStr | None:
             return SecretStr(env[name]) if env.get(name) else None
 
         return cls(
-            base_url=env.get(BASE_URL_ENV) or "https://api.miro.com",
-            board_id=env.get(BOARD_ENV) or None,
+            base_url=check_base_url(base_url, source=BASE_URL_ENV) if base_url else DEFAULT_BASE_URL,
+            board_id=normalise_target(env[BOARD_ENV], source=BOARD_ENV) if env.get(BOARD_ENV) else None,
             access_token=secret(TOKEN_ENV),
             client_id=env.get(CLIENT_ID_ENV) or None,
             client_secret=secret(CLIENT_SECRET_ENV),

@@ -6,10 +6,12 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeAlias
+from urllib.parse import quote
 
 from .auth import TokenRegistry
 from .errors import ApiError, FieldError, invalid
 from .faults import Fault
+from .render import PATH_SAFE
 from .store import Board, Stamp, Store
 
 __all__ = ["Context", "Dropped", "Handler", "Outcome", "Reply", "SandboxRequest", "SandboxResponse"]
@@ -78,6 +80,11 @@ class Context:
     def base(self) -> str:
         """Scheme and host the client used, for ``links``."""
         return self.request.base_url
+
+    @property
+    def url(self) -> str:
+        """This request's URL without the query, path segments percent-encoded once (for ``links``)."""
+        return f"{self.request.base_url}{quote(self.request.path, safe='/' + PATH_SAFE)}"
 
     def board(self) -> Board:
         """The board named in the path (created on demand when the sandbox allows it)."""

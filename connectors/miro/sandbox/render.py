@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from .store import Board, Connector, Item, Tag
 
 __all__ = ["board_json", "connector_json", "item_json", "tag_json", "user"]
 
+PATH_SAFE = "=:@!$&'()*+,;"  # RFC 3986 sub-delims and ":@", legal in a path segment
 PLURAL = {t: f"{t}s" for t in ("sticky_note", "card", "app_card", "shape", "text", "frame")}
+
+
+def _path_id(board_id: str) -> str:
+    """A board id as it goes into a URL path: percent-encoded exactly once, ``=`` kept as Miro's links show it."""
+    return quote(board_id, safe=PATH_SAFE)
 
 
 def user(user_id: str) -> dict[str, str]:
@@ -18,7 +25,7 @@ def user(user_id: str) -> dict[str, str]:
 
 def item_json(base: str, board: Board, item: Item) -> dict[str, Any]:
     """An item as ``GET /<type>s/{id}``, the item list and bulk create return it."""
-    board_url = f"{base}/v2/boards/{board.id}"
+    board_url = f"{base}/v2/boards/{_path_id(board.id)}"
     data = dict(item.data)
     if item.type == "app_card":
         data["owned"] = True
@@ -52,13 +59,13 @@ def tag_json(base: str, board: Board, tag: Tag) -> dict[str, Any]:
         "type": "tag",
         "title": tag.title,
         "fillColor": tag.fill_color,
-        "links": {"self": f"{base}/v2/boards/{board.id}/tags/{tag.id}"},
+        "links": {"self": f"{base}/v2/boards/{_path_id(board.id)}/tags/{tag.id}"},
     }
 
 
 def connector_json(base: str, board: Board, connector: Connector) -> dict[str, Any]:
     """A connector (``ConnectorWithLinks``)."""
-    board_url = f"{base}/v2/boards/{board.id}"
+    board_url = f"{base}/v2/boards/{_path_id(board.id)}"
 
     def end(point: dict[str, Any]) -> dict[str, Any]:
         rendered: dict[str, Any] = {"id": point["id"], "links": {"self": f"{board_url}/items/{point['id']}"}}
@@ -99,5 +106,8 @@ def board_json(base: str, board: Board) -> dict[str, Any]:
         "modifiedAt": board.modified_at,
         "modifiedBy": {"id": board.modified_by, "name": f"User {board.modified_by}", "type": "user"},
         "viewLink": f"https://miro.com/app/board/{board.id}",
-        "links": {"self": f"{base}/v2/boards/{board.id}", "related": f"{base}/v2/boards/{board.id}/members"},
+        "links": {
+            "self": f"{base}/v2/boards/{_path_id(board.id)}",
+            "related": f"{base}/v2/boards/{_path_id(board.id)}/members",
+        },
     }

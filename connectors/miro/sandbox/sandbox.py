@@ -88,6 +88,14 @@ class MiroSandbox:
             self.store.add_board(board_id, name, "", stamp)
         return board_id
 
+    def ensure_board(self, board_id: str, name: str = "Untitled") -> bool:
+        """Create board ``board_id`` unless it exists; whether it was created."""
+        with self.edit(self.user_id) as stamp:
+            if board_id in self.store.boards:
+                return False
+            self.store.add_board(board_id, name, "", stamp)
+        return True
+
     @property
     def calls(self) -> list[CallRecord]:
         """Every request handled so far, oldest first."""

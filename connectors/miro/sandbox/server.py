@@ -13,7 +13,7 @@ from collections.abc import Callable
 from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, cast
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from .context import Dropped, Outcome, SandboxRequest
 from .faults import FaultKind
@@ -48,7 +48,7 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         request = SandboxRequest(
             method=self.command,
-            path=url.path,
+            path=unquote(url.path),  # decoded once, as httpx decodes it in-process
             query=dict(reversed(parse_qsl(url.query, keep_blank_values=True))),  # first value wins
             headers={k.lower(): v for k, v in self.headers.items()},
             body=self.rfile.read(length) if length else b"",

@@ -28,7 +28,7 @@ def list_connectors(ctx: Context) -> Reply:
         raise invalid([FieldError("cursor", "is not a cursor returned by this API")])
     start = next((n for n, c in enumerate(connectors) if int(c.id) >= int(cursor)), len(connectors)) if cursor else 0
     page = connectors[start : start + limit]
-    url = f"{ctx.base}{ctx.request.path}"
+    url = ctx.url
     links = {"self": f"{url}?{urlencode(dict(ctx.request.query))}" if ctx.request.query else url}
     body: dict[str, object] = {
         "data": [connector_json(ctx.base, board, c) for c in page],

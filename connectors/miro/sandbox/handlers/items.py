@@ -53,7 +53,7 @@ def list_items(ctx: Context) -> Reply:
     start = _cursor_start(ctx.request.query.get("cursor"), matching)
     page = matching[start : start + limit]
     query = {k: v for k, v in ctx.request.query.items() if k != "cursor"}
-    self_url = f"{ctx.base}{ctx.request.path}"
+    self_url = ctx.url
     body: dict[str, Any] = {
         "data": [item_json(ctx.base, board, i) for i in page],
         "total": len(matching),

@@ -22,7 +22,7 @@ def offset_page(ctx: Context, rows: Sequence[Row], render: Callable[[Row], dict[
     limit = ctx.int_query("limit", 20, 1, 50)
     offset = ctx.int_query("offset", 0, 0, 2**31 - 1)
     page = rows[offset : offset + limit]
-    url = f"{ctx.base}{ctx.request.path}"
+    url = ctx.url
     query = {**ctx.request.query, "limit": str(limit), "offset": str(offset)}
     links = {"self": page_url(url, query)}
     if offset + limit < len(rows):
