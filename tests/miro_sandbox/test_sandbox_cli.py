@@ -34,9 +34,11 @@ def test_flags_set_latency_jitter_credit_budget_and_faults(monkeypatch: pytest.M
         tmp_path,
         *("--latency", "100", "--jitter", "50", "--credits-per-minute", "250", "--seed", "3"),
         *("--fault", "503:method=POST,times=2", "--fault", "disconnect:path=/v2/boards/*/items,after-commit=true"),
+        "--create-boards",
     )
     assert code == 0
     (sandbox,) = built
+    assert sandbox.auto_create_boards
     assert sandbox.latency is not None
     delays = [sandbox.latency.next_delay() for _ in range(50)]
     assert all(0.1 <= d < 0.15 for d in delays)
@@ -49,6 +51,21 @@ def test_flags_set_latency_jitter_credit_budget_and_faults(monkeypatch: pytest.M
         assert answers[-1].headers["X-RateLimit-Limit"] == "250"
         with pytest.raises(httpx.RemoteProtocolError):
             c.get(f"{BOARD}/items")
+
+
+def test_unknown_boards_get_miros_404_unless_asked_to_create_them(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    code, built = _serve(monkeypatch, tmp_path)
+    assert code == 0
+    (sandbox,) = built
+    with sandbox.serve() as server, httpx.Client(base_url=server.base_url, headers={"Authorization": "Bearer t"}) as c:
+        missing = c.post(f"{BOARD}/cards", json={})
+        assert missing.status_code == 404
+        assert missing.json()["code"] == "notFound"
+        created = c.post("/v2/boards", json={"name": "Journeys"})
+        assert created.status_code == 201
+        assert c.post(f"/v2/boards/{created.json()['id']}/cards", json={}).status_code == 201
 
 
 def test_a_bad_fault_spec_is_a_usage_error(
