@@ -37,10 +37,14 @@ def state_dir(app: AppContext) -> Path:
     return (config.base_dir if config else Path(".")) / LOCAL_STATE_DIR
 
 
+STATE_URL_ENV = "CJM_STATE_URL"
+
+
 def open_state(app: AppContext) -> StateStore:
-    """The configured state store, else ``.cjm-sync/state.db`` here."""
+    """``$CJM_STATE_URL``, else the config's ``[state] url``, else ``.cjm-sync/state.db`` here."""
     config = app.config()
-    return open_store(config.state_url() if config else str(state_dir(app) / "state.db"))
+    from_env = os.environ.get(STATE_URL_ENV, "").strip()
+    return open_store(from_env or (config.state_url() if config else str(state_dir(app) / "state.db")))
 
 
 def policies(app: AppContext) -> Policies:

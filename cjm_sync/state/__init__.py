@@ -5,8 +5,8 @@ Open a store with :func:`open_store`, which picks the backend from its argument:
 
 * a filesystem path, or ``sqlite:///relative/path.db`` / ``sqlite:////absolute/path.db`` (SQLAlchemy's
   convention: three slashes then the path) → :class:`SQLiteStateStore`;
-* ``postgresql://…`` → :class:`~cjm_sync.errors.ConfigError`: PostgreSQL support is not installed yet.
-  The SQL is portable and the backend hooks are small (:class:`SqlStateStore`), so it can be added.
+* ``postgresql://…`` (or ``postgres://``, ``postgresql+psycopg://``) → :class:`PostgresStateStore`
+  (psycopg 3, the ``postgres`` extra); the password comes from ``PGPASSWORD``/``~/.pgpass``.
 
 The store never receives secrets; error texts it keeps pass through :func:`~cjm_sync.errors.redact`.
 """
@@ -87,10 +87,14 @@ def open_store(url_or_path: str | os.PathLike[str], *, clock: Clock | None = Non
             raise ConfigError("state URL 'sqlite:///' names no file", hint="use sqlite:///path/to/state.db")
         return SQLiteStateStore.open(path, clock=clock)
     if scheme.split("+")[0] in _POSTGRES_SCHEMES:  # never echo the URL: it may carry a password
-        raise ConfigError(
-            "PostgreSQL state stores are not supported yet (no PostgreSQL support is installed)",
-            hint="use a state file path or sqlite:///path/to/state.db",
-        )
+        try:
+            from cjm_sync.state.postgres_store import PostgresStateStore  # noqa: PLC0415 - optional extra
+        except ImportError as exc:
+            raise ConfigError(
+                "a PostgreSQL state store needs psycopg 3, which is not installed",
+                hint="pip install 'cjm-sync[postgres]'",
+            ) from exc
+        return PostgresStateStore.open(text, clock=clock)
     raise ConfigError(
         f"unsupported state store URL scheme {scheme!r}", hint="use a file path or sqlite:///path/to/state.db"
     )

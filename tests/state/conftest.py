@@ -1,14 +1,23 @@
-"""Fixtures for the state-store tests: a store on a temp file with a deterministic clock."""
+"""Fixtures for the state-store tests: a store with a deterministic clock, on SQLite and on PostgreSQL.
+
+Modules listed in :data:`BOTH_BACKENDS` run every test once per backend; the PostgreSQL server is a real
+one the tests start themselves (``tests/pg_cluster.py``). Without server binaries those runs skip,
+unless ``CJM_REQUIRE_POSTGRES=1`` (set by ``.ci/run``) makes that a failure.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from pg_cluster import PgCluster, start_cluster
 
-from cjm_sync.state import SQLiteStateStore
+from cjm_sync.state import SQLiteStateStore, SqlStateStore
+
+BOTH_BACKENDS = frozenset({"test_state_data", "test_state_logs", "test_state_postgres"})
 
 
 class TickingClock:
@@ -27,8 +36,43 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "state" / "cjm.db"
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    module = metafunc.module.__name__.rsplit(".", 1)[-1]
+    if "backend" in metafunc.fixturenames and module in BOTH_BACKENDS:
+        metafunc.parametrize("backend", ["sqlite", "postgresql"])
+
+
 @pytest.fixture
-def store(db_path: Path) -> Iterator[SQLiteStateStore]:
-    s = SQLiteStateStore.open(db_path, clock=TickingClock())
+def backend() -> str:
+    """The store's backend: SQLite unless the module runs on both (see :data:`BOTH_BACKENDS`)."""
+    return "sqlite"
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PgCluster]:
+    cluster = start_cluster()
+    if isinstance(cluster, str):
+        if os.environ.get("CJM_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PostgreSQL is required here: {cluster}")
+        pytest.skip(cluster)
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_url(request: pytest.FixtureRequest) -> str:
+    """An empty database of its own on the test server."""
+    cluster: PgCluster = request.getfixturevalue("pg_cluster")
+    return cluster.new_database()
+
+
+@pytest.fixture
+def store(backend: str, db_path: Path, request: pytest.FixtureRequest) -> Iterator[SqlStateStore]:
+    if backend == "postgresql":
+        from cjm_sync.state.postgres_store import PostgresStateStore
+
+        s: SqlStateStore = PostgresStateStore.open(request.getfixturevalue("pg_url"), clock=TickingClock())
+    else:
+        s = SQLiteStateStore.open(db_path, clock=TickingClock())
     yield s
     s.close()

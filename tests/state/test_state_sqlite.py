@@ -132,8 +132,8 @@ def test_open_store_absolute_url(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("url", "match"),
     [
-        ("postgresql://cjm:hunter2@db/cjm", "PostgreSQL .* not supported yet"),
-        ("postgresql+psycopg://cjm:hunter2@db/cjm", "PostgreSQL .* not supported yet"),
+        ("postgresql://cjm:hunter2@db.invalid/cjm", r"cannot connect to the state database postgresql://cjm:\*\*\*@"),
+        ("postgresql+psycopg://cjm:hunter2@db.invalid/cjm", "cannot connect to the state database"),
         ("mysql://cjm:hunter2@db/cjm", "unsupported state store URL scheme 'mysql'"),
         ("sqlite:///", "names no file"),
     ],
