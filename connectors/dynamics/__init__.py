@@ -1,0 +1,1 @@
+"""Dynamics 365 / Dataverse: a CRM source (stages, touchpoints, metrics) and its sandbox emulator."""

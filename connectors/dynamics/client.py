@@ -1,0 +1,269 @@
+"""``DataverseClient``: the Web API reads the connector makes, on top of :class:`cjm_sync.http.ApiClient`.
+
+- aggregates (``$apply``) with Dataverse's 50,000-record limit handled by splitting the ``createdon``
+  range in halves and adding the parts' counts;
+- row reads with ``$select`` and ``Prefer: odata.maxpagesize=5000``, following ``@odata.nextLink``
+  unchanged;
+- change tracking (``Prefer: odata.track-changes``): the initial read, then delta links returning changed
+  rows and ``$deletedEntity`` rows; an expired or refused delta token raises :class:`DeltaExpired`;
+- metadata: entity set names, ``ChangeTrackingEnabled`` and option-set labels from ``EntityDefinitions``.
+
+Source: learn.microsoft.com/power-apps/developer/data-platform/webapi (query/aggregate-data,
+query/page-results, use-change-tracking-synchronize-data-external-systems).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from cjm_sync.errors import ConfigError, FatalAPIError
+from cjm_sync.http import Action, ApiClient, CallKind, NextLinkPaginator, Resolution
+from cjm_sync.http.error_body import vendor_message
+from connectors.dynamics.odata import and_, apply_count, in_window, split_range, string_literal
+
+__all__ = [
+    "AGGREGATE_LIMIT_CODE",
+    "PAGE_SIZE",
+    "PERMISSION_HINT",
+    "RESOLUTIONS",
+    "ChangeSet",
+    "DataverseClient",
+    "DeltaExpired",
+    "EntityInfo",
+    "open_api",
+]
+
+logger = logging.getLogger("cjm_sync.dynamics")
+
+PAGE_SIZE = 5000
+AGGREGATE_LIMIT_CODE = "0x8004E023"
+_AGGREGATE_LIMIT_DECIMAL = "-2147164125"
+_ANSWER_400: Mapping[int | type[BaseException], Resolution] = {400: Resolution(Action.IGNORE)}
+_MIN_SPLIT_SECONDS = 1.0
+API_PATH = "/api/data/v9.2/"
+PERMISSION_HINT = (
+    "the app registration needs an application user in the Dataverse environment with a security role that "
+    "grants organization-level read on the tables named (Power Platform admin center → Environment → "
+    "Settings → Users + permissions → Application users)"
+)
+RESOLUTIONS: Mapping[int | type[BaseException], Resolution] = {
+    401: Resolution(
+        Action.REFRESH_AUTH,
+        ConfigError,
+        "Dataverse rejected the token (check DYNAMICS_URL and that the app has an application user there)",
+    ),
+    403: Resolution(Action.FAIL, ConfigError, "Dataverse refused the read: missing permission"),
+}
+
+
+def open_api(
+    url: str, auth: httpx.Auth, *, transport: httpx.BaseTransport | None = None, max_concurrency: int = 4
+) -> ApiClient:
+    """The HTTP client for the environment at ``url``: OData headers, Dataverse's 401/403 meanings.
+
+    429s are retried after exactly ``Retry-After`` seconds by the core's retry policy.
+    """
+    return ApiClient(
+        "dynamics",
+        url.rstrip("/") + API_PATH,
+        auth=auth,
+        transport=transport,
+        resolutions=RESOLUTIONS,
+        headers={"OData-MaxVersion": "4.0", "OData-Version": "4.0", "Accept": "application/json"},
+        max_concurrency=max_concurrency,
+    )
+
+
+class DeltaExpired(Exception):
+    """The stored delta link was refused (expired token, table re-created): a full resync is needed."""
+
+
+@dataclass(frozen=True)
+class EntityInfo:
+    """A table's entity set name and whether change tracking is on."""
+
+    logical_name: str
+    entity_set: str
+    change_tracking: bool
+    key: str
+
+
+@dataclass
+class ChangeSet:
+    """Rows changed (or, on an initial read, every row), keys deleted, and the next delta link."""
+
+    upserts: list[dict[str, Any]] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    delta_link: str | None = None
+
+
+def _error_code(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    error = body.get("error") if isinstance(body, dict) else None
+    return str(error.get("code", "")) if isinstance(error, dict) else ""
+
+
+class DataverseClient:
+    """Reads against one Dataverse environment through ``api`` (base URL ``…/api/data/v9.2/``)."""
+
+    def __init__(self, api: ApiClient, *, on_rows: Callable[[int], None] | None = None) -> None:
+        self.api = api
+        self.rows_read = 0
+        self._on_rows = on_rows
+
+    # -------------------------------------------------------------- plumbing
+    def get(self, path: str, params: Mapping[str, str] | None = None, *, prefer: str | None = None) -> dict[str, Any]:
+        """GET a JSON object."""
+        headers = {"Prefer": prefer} if prefer else None
+        body = self.api.get_json(path, params=params, headers=headers)
+        if not isinstance(body, dict):
+            raise FatalAPIError("expected a JSON object", connector=self.api.connector, method="GET", url=path)
+        return body
+
+    def _count_rows(self, n: int) -> None:
+        self.rows_read += n
+        if self._on_rows is not None:
+            self._on_rows(n)
+
+    # -------------------------------------------------------------- metadata
+    def entities(self, logical_names: Sequence[str]) -> dict[str, EntityInfo]:
+        """Entity set name and ``ChangeTrackingEnabled`` of each table (missing tables are left out)."""
+        wanted = " or ".join(f"LogicalName eq {string_literal(n)}" for n in logical_names)
+        body = self.get(
+            "EntityDefinitions",
+            {"$select": "LogicalName,EntitySetName,ChangeTrackingEnabled,PrimaryIdAttribute", "$filter": wanted},
+        )
+        found = {}
+        for row in body.get("value", []):
+            found[row["LogicalName"]] = EntityInfo(
+                row["LogicalName"],
+                row["EntitySetName"],
+                bool(row.get("ChangeTrackingEnabled")),
+                row.get("PrimaryIdAttribute") or f"{row['LogicalName']}id",
+            )
+        return found
+
+    def option_labels(self, logical_name: str, column: str, *, status: bool = False) -> dict[int, str | None]:
+        """``value → label`` of a choice column (``UserLocalizedLabel``, else the first localized label)."""
+        cast = "StatusAttributeMetadata" if status else "PicklistAttributeMetadata"
+        path = (
+            f"EntityDefinitions(LogicalName='{logical_name}')/Attributes(LogicalName='{column}')"
+            f"/Microsoft.Dynamics.CRM.{cast}"
+        )
+        body = self.get(path, {"$select": "LogicalName", "$expand": "OptionSet($select=Options)"})
+        labels: dict[int, str | None] = {}
+        for option in (body.get("OptionSet") or {}).get("Options", []):
+            label = option.get("Label") or {}
+            user = label.get("UserLocalizedLabel") or {}
+            localized = label.get("LocalizedLabels") or [{}]
+            text = user.get("Label") or localized[0].get("Label")
+            labels[int(option["Value"])] = text or None
+        return labels
+
+    # -------------------------------------------------------------- aggregates
+    def count_by(
+        self,
+        entity_set: str,
+        group_by: Sequence[str],
+        start: datetime,
+        end: datetime,
+        extra_filter: str | None = None,
+    ) -> dict[tuple[Any, ...], int]:
+        """Rows created in ``[start, end)`` counted per distinct ``group_by`` values (one ``$apply``).
+
+        On the aggregate-limit error the range is split by ``createdon`` and the halves' counts added.
+        """
+        query = apply_count(and_(in_window(start, end), extra_filter), group_by)
+        response = self.api.request("GET", entity_set, params={"$apply": query}, resolutions=_ANSWER_400)
+        if response.status_code == 400:
+            code = _error_code(response)
+            if code not in (AGGREGATE_LIMIT_CODE, _AGGREGATE_LIMIT_DECIMAL) and "AggregateQueryRecordLimit" not in code:
+                raise FatalAPIError(
+                    f"bad request: {vendor_message(response)}",
+                    connector=self.api.connector,
+                    status=400,
+                    method="GET",
+                    url=str(response.request.url),
+                )
+            if (end - start).total_seconds() <= _MIN_SPLIT_SECONDS:
+                raise FatalAPIError(
+                    "more than 50,000 rows in one second of createdon: the aggregate cannot be split further",
+                    connector=self.api.connector,
+                )
+            logger.info("%s: more than 50,000 rows in %s..%s; splitting the range", entity_set, start, end)
+            totals: dict[tuple[Any, ...], int] = {}
+            for part_start, part_end in split_range(start, end):
+                for key, n in self.count_by(entity_set, group_by, part_start, part_end, extra_filter).items():
+                    totals[key] = totals.get(key, 0) + n
+            return totals
+        body = response.json()
+        return {tuple(row.get(c) for c in group_by): int(row["n"]) for row in body.get("value", [])}
+
+    # -------------------------------------------------------------- rows
+    def rows(self, entity_set: str, select: Sequence[str], filter_text: str | None = None) -> Iterator[dict[str, Any]]:
+        """Every matching row with only ``select`` columns, 5,000 per page, nextLink followed unchanged."""
+        params = {"$select": ",".join(select)}
+        if filter_text:
+            params["$filter"] = filter_text
+        for row in self.api.paginate(
+            entity_set,
+            NextLinkPaginator(),
+            params=params,
+            items_key="value",
+            headers={"Prefer": f"odata.maxpagesize={PAGE_SIZE}"},
+            kind=CallKind.LIST,
+        ):
+            self._count_rows(1)
+            yield row
+
+    def changes(self, entity_set: str, select: Sequence[str], delta_link: str | None) -> ChangeSet:
+        """An initial change-tracking read (``delta_link=None``) or the changes since ``delta_link``."""
+        prefer = f"odata.track-changes,odata.maxpagesize={PAGE_SIZE}"
+        url: str | None = delta_link or entity_set
+        params: dict[str, str] | None = None if delta_link else {"$select": ",".join(select)}
+        result = ChangeSet()
+        seen: set[str] = set()
+        while url is not None:
+            response = self.api.request(
+                "GET", url, params=params, headers={"Prefer": prefer}, kind=CallKind.LIST, resolutions=_ANSWER_400
+            )
+            if response.status_code == 400:
+                if delta_link is not None:
+                    raise DeltaExpired(vendor_message(response))
+                raise FatalAPIError(
+                    f"bad request: {vendor_message(response)}",
+                    connector=self.api.connector,
+                    status=400,
+                    method="GET",
+                    url=url,
+                )
+            try:
+                body = response.json()
+            except json.JSONDecodeError as exc:
+                raise FatalAPIError("a page is not valid JSON", connector=self.api.connector) from exc
+            for row in body.get("value", []):
+                if str(row.get("@odata.context", "")).endswith("/$deletedEntity") or row.get("reason") == "deleted":
+                    result.deleted.append(str(row.get("id")))
+                else:
+                    result.upserts.append(row)
+            self._count_rows(len(body.get("value", [])))
+            result.delta_link = body.get("@odata.deltaLink") or result.delta_link
+            url = body.get("@odata.nextLink")
+            if url is not None:
+                if url in seen:
+                    raise FatalAPIError(
+                        f"pagination loop: the server repeated the link {url}", connector=self.api.connector
+                    )
+                seen.add(url)
+            params = None
+        return result
