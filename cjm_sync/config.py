@@ -100,6 +100,17 @@ class AnalysisConfig(BaseModel):
         return value
 
 
+class SyncConfig(BaseModel):
+    """How runs behave (``[sync]``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    allow_mass_delete: bool = Field(
+        default=False,
+        description="Apply runs that delete more than half of a journey's entities (or more than 20) on one side.",
+    )
+
+
 class Config(BaseModel):
     """The whole configuration file."""
 
@@ -110,6 +121,7 @@ class Config(BaseModel):
     connectors: dict[str, ConnectorConfig] = Field(default_factory=dict)
     policies: dict[str, str] = Field(default_factory=dict)
     analysis: AnalysisConfig = Field(default_factory=AnalysisConfig)
+    sync: SyncConfig = Field(default_factory=SyncConfig)
     base_dir: Path = Field(default=Path("."), exclude=True)
 
     def state_url(self) -> str:

@@ -23,6 +23,8 @@ EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_CONFLICTS = 3
+EXIT_HELD = 4
+"""A run applied nothing because it would delete too much at once: a human must confirm."""
 
 _SECRET_PATTERNS = [
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),

@@ -16,7 +16,7 @@ from cjm_sync.cli.analysis_options import analysis_inputs, analysis_options, ann
 from cjm_sync.cli.context import AppContext, pass_app
 from cjm_sync.cli.jobs import open_state, open_whiteboard, policies, resolve_target, select_jobs
 from cjm_sync.engine import SyncEngine, SyncReport, SyncRequest
-from cjm_sync.errors import EXIT_CONFLICTS
+from cjm_sync.errors import EXIT_CONFLICTS, EXIT_HELD
 from cjm_sync.merge import plan_to_dict, render_plan
 
 
@@ -36,6 +36,15 @@ def job_options(func: Callable[..., Any]) -> Callable[..., Any]:
     ):
         func = option(func)
     return analysis_options(func)
+
+
+def allow_mass_delete_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--allow-mass-delete`` for the commands that write."""
+    return click.option(
+        "--allow-mass-delete",
+        is_flag=True,
+        help="Apply even if one side deletes more than half of the journey (or more than 20 entities).",
+    )(func)
 
 
 def report_dict(report: SyncReport) -> dict[str, Any]:
@@ -58,6 +67,7 @@ def report_dict(report: SyncReport) -> dict[str, Any]:
         "dropped": report.dropped,
         "unplaced": report.unplaced,
         "notes": report.notes,
+        "held": report.held.to_dict() if report.held else None,
         "api_calls": report.api_calls,
     }
 
@@ -81,6 +91,8 @@ def report_text(report: SyncReport) -> str:
             f"  overwrote {o.side} {o.key}.{o.field} ({o.reason}); "
             "`cjm-sync log` shows it, `cjm-sync restore` undoes it"
         )
+    if report.held is not None:
+        lines.append(f"Held: {report.held.explain()}.")
     calls = report.api_calls.get("calls") if isinstance(report.api_calls.get("calls"), int) else None
     if report.applied:
         lines.append(
@@ -128,14 +140,18 @@ def run_jobs(
     write_file: bool,
     write_board: bool,
     dry_run: bool,
+    allow_mass_delete: bool = False,
     **analysis: Any,
 ) -> None:
-    """Run ``command`` for every selected job; exit 3 if any left conflicts open.
+    """Run ``command`` for every selected job; exit 4 if any was held for deleting too much, else 3 if any
+    left conflicts open.
 
     ``analysis``: the analysis flags (see :func:`analysis_options`); the merged journey is annotated.
     """
     jobs = select_jobs(app, journey, all_journeys, connector, board)
     annotate_step = annotation_step(analysis_inputs(app, **analysis))
+    config = app.config()
+    allow_mass_delete = allow_mass_delete or bool(config and config.sync.allow_mass_delete)
     reports: list[SyncReport] = []
     store = open_state(app)
     try:
@@ -161,6 +177,7 @@ def run_jobs(
                         policies=policies(app),
                         annotate=[annotate_step],
                         progress=progress,
+                        allow_mass_delete=allow_mass_delete,
                     )
                 )
             reports.append(report)
@@ -169,6 +186,8 @@ def run_jobs(
         store.close()
     if len(jobs) > 1:
         app.emit({"runs": [report_dict(r) for r in reports]})
+    if not dry_run and any(r.held for r in reports):
+        raise SystemExit(EXIT_HELD)
     if not dry_run and any(r.conflicts for r in reports):
         raise SystemExit(EXIT_CONFLICTS)
 
@@ -177,11 +196,13 @@ def run_jobs(
 @job_options
 @click.option("--connector", default="miro", show_default=True, help="Whiteboard connector.")
 @click.option("--dry-run", is_flag=True, help="Only print the plan (same as `cjm-sync plan`).")
+@allow_mass_delete_option
 @pass_app
 def sync_cmd(app: AppContext, /, connector: str, dry_run: bool, **job: Any) -> None:
     """Full sync: read board → merge with the file → push board → write file → record the run.
 
-    Exits 3 when conflicts are left open (so schedulers alert).
+    Exits 3 when conflicts are left open (so schedulers alert), 4 when it applied nothing because one
+    side deleted more than half of the journey (or more than 20 entities): confirm with --allow-mass-delete.
     """
     run_jobs(app, command="sync", connector=connector, write_file=True, write_board=True, dry_run=dry_run, **job)
 
@@ -199,6 +220,7 @@ def plan_cmd(app: AppContext, /, connector: str, **job: Any) -> None:
 @click.argument("connector", default="miro")
 @job_options
 @click.option("--dry-run", is_flag=True, help="Only print what would be written to the board.")
+@allow_mass_delete_option
 @pass_app
 def push_cmd(app: AppContext, /, connector: str, dry_run: bool, **job: Any) -> None:
     """Journey file → board. Board edits are merged in (never overwritten) but the file is not written."""
@@ -209,6 +231,7 @@ def push_cmd(app: AppContext, /, connector: str, dry_run: bool, **job: Any) -> N
 @click.argument("connector", default="miro")
 @job_options
 @click.option("--dry-run", is_flag=True, help="Only print what would change in the file.")
+@allow_mass_delete_option
 @pass_app
 def pull_cmd(app: AppContext, /, connector: str, dry_run: bool, **job: Any) -> None:
     """Board → journey file. The board is not written."""

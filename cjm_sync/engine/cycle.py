@@ -19,11 +19,15 @@ from typing import Any
 
 from cjm_sync.engine.annotation import annotate_merged
 from cjm_sync.engine.base import settled_base
+from cjm_sync.engine.file_order import keep_file_order
 from cjm_sync.engine.report import SyncReport
+from cjm_sync.engine.safety import check_writable, mass_deletions
 from cjm_sync.errors import CjmSyncError, UsageError
 from cjm_sync.files import load_journey, save_journey
 from cjm_sync.merge import Conflict, MergeResult, Policies, build_journey, flatten, merge
+from cjm_sync.merge.diff import changes
 from cjm_sync.merge.entities import carries, split_key
+from cjm_sync.merge.result import Side as MergeSide
 from cjm_sync.plugins import Capability, ConnectorState, WhiteboardConnector, require
 from cjm_sync.plugins.targets import normalise_target
 from cjm_sync.schema import Journey
@@ -61,6 +65,8 @@ class SyncRequest:
     annotate: Sequence[JourneyStep] = ()
     progress: Callable[[int, int], None] | None = None
     """Called with (done, total) after each board write, for progress displays."""
+    allow_mass_delete: bool = False
+    """Apply a run that deletes more than half of the journey (or more than 20 entities) on one side."""
 
     def __post_init__(self) -> None:
         self.target = normalise_target(self.target, source="target")
@@ -163,12 +169,15 @@ class SyncEngine:
             file_mtime=datetime.fromtimestamp(loaded.mtime, UTC),
         )
         annotate_merged(result, loaded.journey, request.annotate, ours, base)
-        file_journey = build_journey(result.file_entities, loaded.journey)
+        file_journey = keep_file_order(build_journey(result.file_entities, loaded.journey), loaded.journey)
         board_journey = build_journey(result.board_entities, loaded.journey)
         conflict_keys = frozenset(c.key for c in result.conflicts)
         ops = self.connector.plan(board_journey, read, state, conflict_keys) if request.write_board else []
         report.board_ops = ops
-        report.file_changes = [c for c in result.changes if c.side == "file"] if request.write_file else []
+        # every difference between the file as it is and as it would be written (facts and annotations too)
+        report.file_changes = (
+            changes("file", flatten(loaded.journey), flatten(file_journey)) if request.write_file else []
+        )
         report.conflicts = result.conflicts
         report.overwritten = result.overwritten
         report.dropped = [
@@ -177,7 +186,22 @@ class SyncEngine:
         report.conflict_ids = {
             _conflict_ref(c): _existing_conflict_id(store, journey_id, target, c) for c in result.conflicts
         }
+        sides: list[MergeSide] = []
+        if request.write_file:
+            sides.append("file")
+        if request.write_board:
+            sides.append("board")
+        board_changes = [c for c in result.changes if c.side == "board"]
+        if not request.allow_mass_delete:
+            report.held = mass_deletions([*report.file_changes, *board_changes], base, sides)
+        if request.write_file and report.file_changes:
+            check_writable(file_journey, loaded.path, "file")
         if request.dry_run or run_id is None:
+            return
+        if report.held is not None:
+            store.finish_run(
+                run_id, RunOutcome.FAILED, api_calls=self.connector.api_calls(), error=report.held.explain()
+            )
             return
         self._apply(request, loaded, report, run_id, state, read, result, file_journey, ours, theirs, base)
 
@@ -212,7 +236,7 @@ class SyncEngine:
             )
             self.connector.apply(report.board_ops, state, journal)
             report.board_writes = len(report.board_ops)
-        if request.write_file:
+        if request.write_file and report.file_changes:
             report.file_written = save_journey(loaded, file_journey)
         file_final = flatten(file_journey) if request.write_file else ours
         board_final = result.board_entities if request.write_board else _board_view(theirs, carried)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from cjm_sync.engine.safety import MassDelete
 from cjm_sync.plugins import BoardOp
 
 
@@ -29,6 +30,8 @@ class SyncReport:
     api_calls: dict[str, Any] = field(default_factory=dict)
     run_id: str | None = None
     notes: list[str] = field(default_factory=list)
+    held: MassDelete | None = None
+    """Set when the run applied nothing because it would delete too much on one side (see ``safety``)."""
 
     @property
     def has_changes(self) -> bool:

@@ -39,6 +39,8 @@ def _merge_list(old: CommentedSeq, new: Sequence[Any], full: Sequence[Any] | Non
     """New list content, reusing the old nodes (and their comments) where items match by id or value."""
     by_id = {_item_id(v): v for v in old if _item_id(v) is not None}
     result = CommentedSeq()
+    if old.fa.flow_style():
+        result.fa.set_flow_style()  # `addresses: [slow]` stays on one line
     for index, value in enumerate(new):
         previous = by_id.get(_item_id(value)) if _item_id(value) is not None else None
         if previous is None and index < len(old) and _item_id(old[index]) is None:
@@ -51,6 +53,14 @@ def _merge_list(old: CommentedSeq, new: Sequence[Any], full: Sequence[Any] | Non
     if old.ca.comment:
         result.ca.comment = old.ca.comment
     return result
+
+
+def _as_written(old: Any, full: Any) -> Any:
+    """``full`` (a value with its defaults) reduced to the keys the author wrote in ``old``: keeping
+    ``emotion_scale: {min: -2, max: 2}`` must not add ``labels: {}``."""
+    if isinstance(old, Mapping) and isinstance(full, Mapping):
+        return {k: _as_written(old[k], v) for k, v in full.items() if k in old}
+    return full
 
 
 def update_node(old: Any, new: Any, full: Any = None) -> Any:
@@ -67,7 +77,7 @@ def update_node(old: Any, new: Any, full: Any = None) -> Any:
         full_map = full if isinstance(full, Mapping) else {}
         for key in [k for k in old if k not in new]:
             if key in full_map:
-                old[key] = update_node(old[key], full_map[key], full_map[key])
+                old[key] = update_node(old[key], _as_written(old[key], full_map[key]), full_map[key])
             else:
                 del old[key]
         keys = list(new)

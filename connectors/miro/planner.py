@@ -42,7 +42,7 @@ from connectors.miro.mapping import (
     split_key,
     tag_colour,
 )
-from connectors.miro.reading import board_grid, find_frame
+from connectors.miro.reading import STAND_IN, board_grid, find_frame, stand_in_frame
 from connectors.miro.resources import ITEM_TYPES
 from connectors.miro.richtext import normalise, to_html, to_text
 
@@ -73,6 +73,11 @@ class _Ctx:
     conflicts: frozenset[str]
     created: frozenset[str]
     pos: dict[str, tuple[float, float]] = field(default_factory=dict)
+    parked: set[str] = field(default_factory=set)
+    """Our items people put outside the frame or the grid: they stay where they are."""
+    orphans: set[str] = field(default_factory=set)
+    """Items left where a deleted journey frame was: re-parented into the frame that replaces it."""
+    frame_key: str = ""
 
     def item(self, entity: str, item_type: str | None = None) -> Item | None:
         item = self.snapshot.items.get(self.id_map.get(entity, ""))
@@ -138,8 +143,12 @@ def plan_board(
     frame_d = items[0]
     found = find_frame(snapshot, id_map)
     ctx = _Ctx(snapshot, id_map, found[1] if found else None, conflicts, frozenset(memo.get("created", [])))
+    ctx.frame_key = frame_d.key
     if ctx.frame is None:
         _adopt_frame(ctx, frame_d)
+    if ctx.frame is None:
+        ctx.frame = stand_in_frame(snapshot, id_map, str(frame_d.data.get("title") or ""))
+        ctx.orphans = {i.id for i in _children(ctx)}
     structure = [d for d in items[1:] if d.cell is None and d.anchor is None]
     _adopt(
         ctx,
@@ -174,8 +183,26 @@ def plan_board(
     if ctx.frame is not None:
         for item in _children(ctx):
             ctx.pos[item.id] = shift.point(*_local(ctx, item))
+        ctx.parked = _parked(ctx, slotted, grid0)
     placed, grid = _place(ctx, grid, slotted, by_key)
     return _ops(ctx, journey, items, lines, grid, placed, rows)
+
+
+def _parked(ctx: _Ctx, slotted: list[Desired], grid: Grid) -> set[str]:
+    """Ids of our slotted items outside the frame, or inside it but in no cell of the grid."""
+    assert ctx.frame is not None
+    parked: set[str] = set()
+    for d in slotted:
+        item = ctx.item(d.key, d.type)
+        if item is None:
+            continue
+        x, y = _local(ctx, item)
+        if item.id not in ctx.pos:
+            parked.add(item.id)
+            ctx.pos[item.id] = (x, y)  # outside the frame: a growing grid does not move it
+        elif grid.column_at(x) is None or (d.type == "sticky_note" and grid.row_at(y) is None):
+            parked.add(item.id)
+    return parked
 
 
 def _adopt_anchored(ctx: _Ctx, items: list[Desired], grid: Grid, rows: list[RowSpec]) -> None:
@@ -275,6 +302,9 @@ def _place(
     keep: set[str] = set()
     for d in slotted:
         item = ctx.item(d.key, d.type)
+        if item is not None and item.id in ctx.parked:
+            keep.add(item.id)
+            continue
         if item is not None and item.id in ctx.pos:
             x, y = ctx.pos[item.id]
             col, row = grid.column_at(x), grid.row_at(y)
@@ -327,6 +357,7 @@ def _target(
     rows: list[RowSpec],
     journey: Journey,
     targets: Mapping[str, tuple[float, float]],
+    cells: Mapping[str, tuple[str, str]],
 ) -> tuple[tuple[float, float], dict[str, float]]:
     """Where ``d`` goes (frame coordinates) and its geometry."""
     if d.type == "frame":
@@ -350,6 +381,12 @@ def _target(
         emotions = grid.row(role_row(rows, LaneKind.EMOTIONS).key)
         y = emotion_y(emotions, d.score, journey.emotion_scale.min, journey.emotion_scale.max)
         col = grid.column_at(card_x)
+        if card is not None and card.id in ctx.parked and col is None:
+            # the card is off the grid: its point stays on the curve, in its stage's column
+            column = cells.get(d.anchor, ("", ""))[0]
+            home = next((b for b in grid.columns if b.key == column), None)
+            x = current[0] if current is not None else (home.start + home.size / 2 if home else card_x)
+            return (x, y), {"width": d.width or 0.0, "height": d.width or 0.0}
         keep_x = current is not None and not card_moved and col is not None and col.holds(current[0])
         return ((current[0] if keep_x and current else card_x), y), {"width": d.width or 0.0, "height": d.width or 0.0}
     if current is not None and not card_moved:
@@ -372,16 +409,17 @@ def _ops(
     frame_ops: list[BoardOp] = []
     targets: dict[str, tuple[float, float]] = {}
     frame_d = items[0]
+    cells = {d.key: d.cell for d in items if d.cell is not None}
     wanted_tags: set[str] = set()
     for d in items:
-        pos, geometry = _target(ctx, d, grid, placed, rows, journey, targets)
+        pos, geometry = _target(ctx, d, grid, placed, rows, journey, targets, cells)
         targets[d.key] = pos
         item = ctx.item(d.key, d.type)
         entity = owner_entity(d.key)
         conflicted = entity in ctx.conflicts
         tags = set(d.tags)
         if conflicted and ITEM_TYPES[d.type].taggable:
-            tags = {t for t in (item.tags if item else []) if is_managed_tag(t)} | {CONFLICT_TAG}
+            tags.add(CONFLICT_TAG)
         wanted_tags |= tags
         if d.type == "frame":
             frame_ops += _frame_ops(ctx, d, geometry)
@@ -393,7 +431,7 @@ def _ops(
                 for t in sorted(tags)
             ]
             continue
-        updates += _update(ctx, d, item, pos, geometry, conflicted)
+        updates += _update(ctx, d, item, pos, geometry)
         current = {t for t in item.tags if is_managed_tag(t)}
         if ITEM_TYPES[d.type].taggable:
             tag_ops += [
@@ -441,16 +479,21 @@ def _tag_payload(ctx: _Ctx, title: str) -> dict[str, str]:
 
 def _frame_ops(ctx: _Ctx, d: Desired, geometry: dict[str, float]) -> list[BoardOp]:
     w, h = geometry["width"], geometry["height"]
-    if ctx.frame is None:
-        right = max((i.canvas_rect.x1 for i in ctx.snapshot.items.values()), default=None)
-        left = 0.0 if right is None else right + _FRAME_MARGIN
+    if ctx.frame is None or ctx.frame.id == STAND_IN:
+        if ctx.frame is not None:  # a person deleted the frame: put it back where it was
+            left, top = ctx.frame.top_left
+            summary = f"re-create deleted frame '{d.data['title']}'"
+        else:
+            right = max((i.canvas_rect.x1 for i in ctx.snapshot.items.values()), default=None)
+            left, top = (0.0 if right is None else right + _FRAME_MARGIN), 0.0
+            summary = f"create frame '{d.data['title']}'"
         payload = {
             "data": d.data,
             "style": {"fillColor": "#ffffff"},
-            "position": {"x": left + w / 2, "y": h / 2},
+            "position": {"x": left + w / 2, "y": top + h / 2},
             "geometry": geometry,
         }
-        return [BoardOp(OpKind.CREATE, d.key, "frame", payload=payload, summary=f"create frame '{d.data['title']}'")]
+        return [BoardOp(OpKind.CREATE, d.key, "frame", payload=payload, summary=summary)]
     frame = ctx.frame
     changes: dict[str, Any] = {}
     fields: list[FieldChange] = []
@@ -495,18 +538,16 @@ def _same(current: Any, wanted: Any, name: str) -> bool:
     return bool(current == wanted)
 
 
-def _update(
-    ctx: _Ctx, d: Desired, item: Item, pos: tuple[float, float], geometry: dict[str, float], conflicted: bool
-) -> list[BoardOp]:
+def _update(ctx: _Ctx, d: Desired, item: Item, pos: tuple[float, float], geometry: dict[str, float]) -> list[BoardOp]:
     changes: dict[str, Any] = {}
     fields: list[FieldChange] = []
-    if not conflicted:
-        for block, wanted in (("data", d.data), ("style", d.style)):
-            current = item.data if block == "data" else item.style
-            diff = {k: v for k, v in wanted.items() if not _same(current.get(k), v, k)}
-            if diff:
-                changes[block] = diff
-                fields += [FieldChange(f"{block}.{k}", current.get(k), v) for k, v in diff.items()]
+    # ``d`` already shows the board's own value of every conflicted field: everything else is written
+    for block, wanted in (("data", d.data), ("style", d.style)):
+        current = item.data if block == "data" else item.style
+        diff = {k: v for k, v in wanted.items() if not _same(current.get(k), v, k)}
+        if diff:
+            changes[block] = diff
+            fields += [FieldChange(f"{block}.{k}", current.get(k), v) for k, v in diff.items()]
     if (
         d.cell is None
         and d.anchor is None
@@ -515,14 +556,22 @@ def _update(
         changes["geometry"] = geometry
         fields.append(FieldChange("geometry", [item.width, item.height], [geometry["width"], geometry["height"]]))
     x0, y0 = _local(ctx, item)
-    if abs(x0 - pos[0]) > _TOLERANCE or abs(y0 - pos[1]) > _TOLERANCE:
+    if item.id in ctx.orphans:
+        changes.update(_reparent(ctx, pos))
+        fields.append(FieldChange("parent", None, ctx.frame_key))
+    elif abs(x0 - pos[0]) > _TOLERANCE or abs(y0 - pos[1]) > _TOLERANCE:
         changes["position"] = _wire_position(ctx, item, pos)
         fields.append(FieldChange("position", [x0, y0], list(pos)))
     if not changes:
         return []
-    only_moved = set(changes) == {"position"}
+    only_moved = set(changes) <= {"position", "parent"}
     kind = OpKind.MOVE if only_moved else OpKind.UPDATE
     return [BoardOp(kind, d.key, d.type, item.id, tuple(fields), changes, f"{kind.value} {d.type} {d.key}")]
+
+
+def _reparent(ctx: _Ctx, pos: tuple[float, float]) -> dict[str, Any]:
+    """Body that puts an orphan back into the re-created journey frame at frame position ``pos``."""
+    return {"parent": {"id": ref(ctx.frame_key)}, "position": {"x": pos[0], "y": pos[1]}}
 
 
 def _wire_position(ctx: _Ctx, item: Item, pos: tuple[float, float]) -> dict[str, float]:
@@ -543,7 +592,19 @@ def _shift_ops(ctx: _Ctx) -> list[BoardOp]:
             continue
         x0, y0 = _local(ctx, item)
         x, y = ctx.pos[item.id]
-        if abs(x - x0) > _TOLERANCE or abs(y - y0) > _TOLERANCE:
+        if item.id in ctx.orphans:
+            ops.append(
+                BoardOp(
+                    OpKind.MOVE,
+                    f"item:{item.id}",
+                    item.type,
+                    item.id,
+                    (FieldChange("parent", None, ctx.frame_key),),
+                    _reparent(ctx, (x, y)),
+                    f"re-parent {item.type} {item.id}",
+                )
+            )
+        elif abs(x - x0) > _TOLERANCE or abs(y - y0) > _TOLERANCE:
             ops.append(
                 BoardOp(
                     OpKind.MOVE,

@@ -30,7 +30,7 @@ from cjm_sync.schema import (
     slugify,
 )
 from connectors.miro.board import Item, Snapshot
-from connectors.miro.layout import SLOT, Band, Grid, Rect, emotion_score, grid_from_board
+from connectors.miro.layout import GAP, HEADER_H, LABEL_W, SLOT, Band, Grid, Rect, emotion_score, grid_from_board
 from connectors.miro.mapping import (
     CHANNEL_TAG_PREFIX,
     LANE_COLOURS,
@@ -108,6 +108,41 @@ def board_grid(snapshot: Snapshot, frame: Item, id_map: Mapping[str, str]) -> Gr
     return grid_from_board(headers, labels)
 
 
+STAND_IN = ""
+"""Item id of :func:`stand_in_frame`'s frame, which is not on the board."""
+
+
+def stand_in_frame(snapshot: Snapshot, id_map: Mapping[str, str], title: str = "") -> Item | None:
+    """Where the journey frame was, when a person deleted the frame but not the grid in it.
+
+    The frame is layout, not content: the stage headers and lane labels that are still on the canvas
+    place the grid (headers sit at the top of the frame, labels at its left edge), so the items around
+    them read as before. Returns a frame item with id :data:`STAND_IN` sized to that grid, or None when
+    none of the grid's shapes is on the board either.
+    """
+    shapes = [
+        (entity, snapshot.items[item_id])
+        for entity, item_id in id_map.items()
+        if entity.startswith(("stage:", "lane:", "row:"))
+        and item_id in snapshot.items
+        and snapshot.items[item_id].type == "shape"
+    ]
+    headers = [item.canvas_rect for entity, item in shapes if entity.startswith("stage:")]
+    labels = [item.canvas_rect for entity, item in shapes if not entity.startswith("stage:")]
+    if not headers and not labels:
+        return None
+    left = min(r.x0 for r in labels) - GAP / 2 if labels else min(r.x0 for r in headers) - GAP / 2 - LABEL_W
+    top = min(r.y0 for r in headers) - GAP / 2 if headers else min(r.y0 for r in labels) - GAP / 2 - HEADER_H
+
+    def frame(width: float, height: float) -> Item:
+        return Item(
+            STAND_IN, "frame", {"title": title}, {}, left + width / 2, top + height / 2, width, height, None, None, None
+        )
+
+    grid = board_grid(snapshot, frame(0.0, 0.0), id_map)
+    return frame(grid.width, grid.height)
+
+
 def _unique(text: str, kind: str, taken: set[str]) -> str:
     new = slugify(text, taken, fallback=kind.replace("_", "-"))
     taken.add(new)
@@ -133,14 +168,19 @@ def interpret(
     settled = settled or {}
     doubtful: set[str] = set()
     present = set(snapshot.items) | set(snapshot.connectors)
+    lost_frame = next((k for k, v in id_map.items() if k.startswith("frame:") and v not in snapshot.items), None)
     for entity in [k for k, v in id_map.items() if v not in present and not k.startswith("tag:")]:
         del id_map[entity]
     found = find_frame(snapshot, id_map)
-    if found is None:
+    stand_in = stand_in_frame(snapshot, id_map, journey_id) if found is None else None
+    if found is not None:
+        frame_key, frame = found
+    elif stand_in is not None:
+        frame_key, frame = lost_frame or key("frame", journey_id), stand_in
+    else:
         result = Interpretation(Journey(id=journey_id, title=journey_id, emotion_scale=emotion_scale))
         result.unplaced = [describe(i) for i in snapshot.items.values()]
         return result
-    frame_key, frame = found
     grid = board_grid(snapshot, frame, id_map)
     inverse = {v: k for k, v in id_map.items()}
     result = Interpretation(
@@ -148,6 +188,8 @@ def interpret(
             id=split_key(frame_key)[1], title=str(frame.data.get("title") or journey_id), emotion_scale=emotion_scale
         ),
     )
+    if found is None:
+        result.unplaced.append("the journey frame was deleted: its items are read where they are; a push re-creates it")
     journey = result.journey
 
     def author(entity: str, item_id: str, modified_at: str | None, modified_by: str | None) -> None:
@@ -194,14 +236,32 @@ def interpret(
         return column_index, row_index, (y - row.start) // SLOT if row else y, x
 
     inside = {i.id for i in snapshot.children(frame)} | {frame.id}
+    known_outside = [
+        i for i in snapshot.items.values() if i.id not in inside and i.id in inverse and i.id not in structure
+    ]
     result.unplaced += [
-        f"{describe(i)}: outside the journey frame" for i in snapshot.items.values() if i.id not in inside
+        f"{describe(i)}: outside the journey frame"
+        for i in snapshot.items.values()
+        if i.id not in inside and i.id not in inverse
     ]
     cards: dict[str, Item] = {}
     badges: dict[str, Item] = {}
     dots: dict[str, Item] = {}
     stickies: list[tuple[Item, str | None]] = []
-    for item in sorted(snapshot.children(frame), key=order):
+
+    def parked(item: Item) -> bool:
+        """A known item outside the frame, or inside it but in no cell of the grid: it keeps its entity
+        and the stage and lane it had (people park things off the grid; that is not a deletion)."""
+        if item.id not in inside:
+            return True
+        x, y = item.local(frame)
+        return grid.column_at(x) is None or (item.type == "sticky_note" and grid.row_at(y) is None)
+
+    def where_parked(item: Item, entity: str, stage: str) -> str:
+        place = "outside the grid" if item.id in inside else "outside the journey frame"
+        return f"{describe(item)}: {place}; still {entity} (stage {stage!r}), not deleted"
+
+    for item in sorted([*snapshot.children(frame), *known_outside], key=order):
         if item.id in structure:
             continue
         mapped_key = inverse.get(item.id)
@@ -224,8 +284,8 @@ def interpret(
     lane_ids = {r.lane_id for r in rows.values() if r.lane_id}
 
     def prior(item: Item, entity: str, name: str, allowed: set[str] | None = None) -> Any:
-        """The value at the last sync of a pinned item's position-derived field (None: read it)."""
-        if item.id not in pinned:
+        """The value at the last sync of a pinned or parked item's position-derived field (None: read it)."""
+        if item.id not in pinned and not parked(item):
             return None
         value = settled.get(entity, {}).get(name)
         return value if value is not None and (allowed is None or value in allowed) else None
@@ -237,6 +297,8 @@ def interpret(
         if stage is None:
             result.unplaced.append(describe(card))
             continue
+        if parked(card):
+            result.unplaced.append(where_parked(card, tp_key, stage))
         tp = Touchpoint(
             id=ident,
             title=str(card.data.get("title") or ""),
@@ -301,6 +363,8 @@ def interpret(
             author(sticky_key, item.id, item.modified_at, item.modified_by)
         entity = key(sticky_kind, ident)
         stage = prior(item, entity, "stage", stage_ids) or stage_of[col.key]
+        if sticky_key is not None and parked(item):
+            result.unplaced.append(where_parked(item, entity, stage))
         if sticky_kind == "pain_point":
             journey.pain_points.append(PainPoint(id=ident, title=text, stage=stage))
         elif sticky_kind == "opportunity":

@@ -118,7 +118,14 @@ def test_crash_at_every_journal_step_converges(workdir: Path, name: str, phase: 
 
 
 @pytest.mark.parametrize(
-    ("name", "where"), [(n, w) for n in SCENARIOS for w in ("save", "commit") if (n, w) != ("fresh-push", "save")]
+    ("name", "where"),
+    # a first sync or push changes nothing in the file, so it never saves it: no crash point there
+    [
+        (n, w)
+        for n in SCENARIOS
+        for w in ("save", "commit")
+        if (n, w) not in {("fresh-push", "save"), ("fresh-sync", "save")}
+    ],
 )
 def test_crash_after_the_board_writes_converges(
     workdir: Path, monkeypatch: pytest.MonkeyPatch, name: str, where: str

