@@ -134,3 +134,40 @@ def sandbox_miro_cmd(
     for rule in rules:
         sandbox.inject(rule)
     run_server(port, host, sandbox)
+
+
+@sandbox_group.command("dynamics")
+@click.option("--port", type=int, default=8766, show_default=True, help="Web API port (0 picks a free one).")
+@click.option("--login-port", type=int, default=0, help="Port of the https token endpoint (default: a free one).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Loopback address to bind.")
+@click.option("--records", type=click.IntRange(min=10, max=1_000_000), default=20_000, show_default=True)
+@click.option("--seed", type=int, default=7, show_default=True, help="Seed of the generated environment.")
+@click.option(
+    "--latency", type=click.FloatRange(min=0), default=0.0, show_default=True, help="Added to every request, in ms."
+)
+@click.option("--https", "data_tls", is_flag=True, help="Serve the Web API over https too (for the official client).")
+@pass_app
+def sandbox_dynamics_cmd(
+    app: AppContext, /, port: int, login_port: int, host: str, records: int, seed: int, latency: float, data_tls: bool
+) -> None:
+    """Serve the Dataverse sandbox and its Entra ID token endpoint; print the environment to use; Ctrl-C stops it.
+
+    The data is generated (deterministic for --seed and --records, ending today). The token endpoint is
+    https with a certificate from a CA made at start; its PEM is written under the state directory and
+    REQUESTS_CA_BUNDLE / SSL_CERT_FILE point at it in the printed environment.
+    """
+    from connectors.dynamics.sandbox import DataverseSandbox  # noqa: PLC0415
+    from connectors.dynamics.sandbox.serve import run  # noqa: PLC0415
+
+    if host not in {"127.0.0.1", "localhost", "::1"}:
+        raise UsageError("the sandbox only listens on loopback (127.0.0.1, localhost or ::1)")
+    sandbox = DataverseSandbox(records=records, seed=seed, latency=latency / 1000)
+    run(
+        sandbox,
+        state_dir(app),
+        host=host,
+        port=port,
+        login_port=login_port,
+        data_tls=data_tls,
+        emit=click.echo,
+    )

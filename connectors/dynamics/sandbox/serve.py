@@ -8,6 +8,8 @@ registered (``client_id``/``client_secret``) with an application user, and token
 from __future__ import annotations
 
 import secrets
+import shlex
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -17,7 +19,7 @@ import trustme
 from .sandbox import DataverseSandbox
 from .wire import LoopbackServer
 
-__all__ = ["DEFAULT_CLIENT_ID", "SandboxServers", "serve"]
+__all__ = ["DEFAULT_CLIENT_ID", "SandboxServers", "run", "serve"]
 
 DEFAULT_CLIENT_ID = "11111111-2222-3333-4444-555555555555"
 
@@ -78,8 +80,14 @@ def serve(
     login_port: int = 0,
     client_id: str = DEFAULT_CLIENT_ID,
     client_secret: str | None = None,
+    data_tls: bool = False,
 ) -> SandboxServers:
-    """Start the data server on ``host:port`` and the https authority on ``host:login_port`` (0 = free)."""
+    """Start the data server on ``host:port`` and the https authority on ``host:login_port`` (0 = free).
+
+    ``data_tls`` serves the Web API over https too (with the same certificate), for clients such as
+    ``powerplatform-dataverse-client`` that refuse a plain-http environment URL.
+    """
+    ca_path = ca_path.resolve()
     ca = trustme.CA()
     names = [host, "localhost", "127.0.0.1"]
     cert = ca.issue_cert(*dict.fromkeys(names))
@@ -93,7 +101,33 @@ def serve(
     sandbox.auth = "issued"
     sandbox.login.apps[client_id] = secret
     sandbox.app_users.setdefault(client_id, set())
-    data = LoopbackServer(sandbox.handle, host, port)
+    data = LoopbackServer(sandbox.handle, host, port, tls=context if data_tls else None)
     login = LoopbackServer(sandbox.login.handle, host, login_port, tls=context)
     sandbox.login.resource = data.base_url
     return SandboxServers(sandbox, data, login, ca_path, client_id, secret)
+
+
+def run(
+    sandbox: DataverseSandbox,
+    state_dir: Path,
+    *,
+    host: str,
+    port: int,
+    login_port: int,
+    data_tls: bool,
+    emit: Callable[[str], None],
+) -> None:
+    """Serve until Ctrl-C, after printing the environment that points clients at the sandbox."""
+    servers = serve(
+        sandbox, state_dir / "sandbox-dynamics-ca.pem", host=host, port=port, login_port=login_port, data_tls=data_tls
+    )
+    try:
+        emit(f"Dataverse sandbox: Web API on {servers.data_url}, Entra ID authority on {servers.authority_host}")
+        emit(f"{sandbox.records} generated rows up to {sandbox.anchor:%Y-%m-%d}; set these to point cjm-sync at it:")
+        for name, value in servers.environment().items():
+            emit(f"export {name}={shlex.quote(value)}")
+        servers.data.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        servers.shutdown()
