@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+from typing import Any
 
 import click
 
 from cjm_sync.cli.context import AppContext, pass_app
-from cjm_sync.cli.jobs import SANDBOX_FILE, open_whiteboard, state_dir
+from cjm_sync.cli.jobs import open_whiteboard, sandbox_path
 from cjm_sync.errors import UsageError
 from cjm_sync.files import atomic_write, file_format, render_journey
 from cjm_sync.plugins.targets import normalise_target
@@ -61,7 +61,13 @@ def sandbox_group() -> None:
 @sandbox_group.command("miro")
 @click.option("--port", type=int, default=8765, show_default=True, help="Port (0 picks a free one).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Loopback address to bind.")
-@click.option("--state/--fresh", "use_state", default=True, help="Serve the boards `--sandbox` commands left here.")
+@click.option(
+    "--state/--fresh",
+    "use_state",
+    default=True,
+    help="Share the boards of `--sandbox` commands (.cjm-sync/sandbox-miro.json, every change saved at once), "
+    "or serve empty boards kept in memory only.",
+)
 @click.option(
     "--latency", type=click.FloatRange(min=0), default=0.0, show_default=True, help="Added to every request, in ms."
 )
@@ -119,18 +125,13 @@ def sandbox_miro_cmd(
     except ValueError as exc:
         raise UsageError(f"--fault: {exc}") from None
     delay = Latency(latency / 1000, jitter / 1000, seed) if latency or jitter else None
-    path = state_dir(app) / SANDBOX_FILE.format(name="miro")
-    sandbox = MiroSandbox(
-        latency=delay, credits_per_minute=credits_per_minute, seed=seed, auto_create_boards=create_boards
-    )
-    if use_state and path.exists():
-        sandbox = MiroSandbox.load(
-            json.loads(path.read_text(encoding="utf-8")),
-            latency=delay,
-            credits_per_minute=credits_per_minute,
-            seed=seed,
-            auto_create_boards=create_boards,
-        )
+    options: dict[str, Any] = {
+        "latency": delay,
+        "credits_per_minute": credits_per_minute,
+        "seed": seed,
+        "auto_create_boards": create_boards,
+    }
+    sandbox = MiroSandbox.open(sandbox_path(app, "miro"), **options) if use_state else MiroSandbox(**options)
     for rule in rules:
         sandbox.inject(rule)
     run_server(port, host, sandbox)

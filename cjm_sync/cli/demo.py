@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
 import shutil
 from collections.abc import Callable
 from importlib.resources import files
@@ -20,10 +19,10 @@ import click
 
 from cjm_sync.cli.commands_sync import run_jobs
 from cjm_sync.cli.context import AppContext, pass_app
-from cjm_sync.cli.jobs import SANDBOX_FILE, open_state
+from cjm_sync.cli.jobs import open_state, sandbox_path
 from cjm_sync.engine.resolution import resolve
 from cjm_sync.errors import EXIT_CONFLICTS, UsageError
-from cjm_sync.files import atomic_write, load_journey, save_journey
+from cjm_sync.files import load_journey, save_journey
 from cjm_sync.state.records import ConflictStatus
 
 BOARD = "demo-board"
@@ -60,8 +59,7 @@ def _sync(app: AppContext, command: str = "sync") -> int:
 def _edit_board(app: AppContext, edit: Callable[[Any, dict[str, str], dict[str, Any]], None]) -> None:
     from connectors.miro.sandbox import MiroSandbox  # noqa: PLC0415 - the demo is the only CLI user
 
-    path = Path(".cjm-sync") / SANDBOX_FILE.format(name="miro")
-    sandbox = MiroSandbox.load(json.loads(path.read_text(encoding="utf-8")))
+    sandbox = MiroSandbox.open(sandbox_path(app, "miro"))  # each edit is saved as it is made
     store = open_state(app)
     try:
         id_map = store.get_id_map("trial-signup", "miro", BOARD)
@@ -69,7 +67,6 @@ def _edit_board(app: AppContext, edit: Callable[[Any, dict[str, str], dict[str, 
         store.close()
     items = sandbox.dump()["boards"][0]["items"]
     edit(sandbox.as_user(PERSON), id_map, items)
-    atomic_write(path, json.dumps(sandbox.dump(), ensure_ascii=False))
 
 
 def _person_edits(human: Any, ids: dict[str, str], items: dict[str, Any]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,7 +12,7 @@ from typing import Any
 from cjm_sync.cli.context import AppContext
 from cjm_sync.config import LOCAL_STATE_DIR
 from cjm_sync.errors import UsageError
-from cjm_sync.files import atomic_write, load_journey
+from cjm_sync.files import load_journey
 from cjm_sync.merge import Policies
 from cjm_sync.plugins import WhiteboardConnector, load_connector
 from cjm_sync.plugins.targets import normalise_target
@@ -99,6 +98,11 @@ def resolve_target(store: StateStore, job: Job) -> str:
     )
 
 
+def sandbox_path(app: AppContext, name: str) -> Path:
+    """The file the built-in emulator of connector ``name`` keeps its boards in."""
+    return state_dir(app) / SANDBOX_FILE.format(name=name)
+
+
 def _sandbox_class(name: str) -> Any:
     if name == "miro":
         from connectors.miro.sandbox import MiroSandbox  # noqa: PLC0415 - only loaded in sandbox mode
@@ -113,8 +117,9 @@ def open_whiteboard(
 ) -> Iterator[WhiteboardConnector]:
     """An instance of connector ``name`` from config and environment.
 
-    With ``sandbox``, it talks to the built-in emulator in-process; the emulated boards persist in
-    ``.cjm-sync/sandbox-<name>.json`` between commands, so push, edit and pull can run one at a time.
+    With ``sandbox``, it talks to the built-in emulator in-process; the emulated boards live in
+    ``.cjm-sync/sandbox-<name>.json``, shared (under a file lock, every change saved at once) with other
+    commands and with ``cjm-sync sandbox <name>`` serving the same directory.
     The emulator answers 404 for boards it does not hold, as the vendor does, except ``create_board``:
     the board a writing command (sync, push) is about to draw on, created on its first push.
     """
@@ -131,13 +136,7 @@ def open_whiteboard(
         finally:
             connector.close()
         return
-    path = state_dir(app) / SANDBOX_FILE.format(name=name)
-    cls = _sandbox_class(name)
-    emulator = (
-        cls.load(json.loads(path.read_text(encoding="utf-8")), auto_create_boards=False)
-        if path.exists()
-        else cls(auto_create_boards=False)
-    )
+    emulator = _sandbox_class(name).open(sandbox_path(app, name), auto_create_boards=False)
     if create_board is not None:
         emulator.ensure_board(create_board)
     connector = factory.from_config({**options, "sandbox": True}, transport=emulator.transport())
@@ -145,5 +144,3 @@ def open_whiteboard(
         yield connector
     finally:
         connector.close()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, json.dumps(emulator.dump(), ensure_ascii=False))

@@ -23,7 +23,7 @@ from cjm_sync.engine.file_order import keep_file_order
 from cjm_sync.engine.report import SyncReport
 from cjm_sync.engine.safety import check_writable, mass_deletions
 from cjm_sync.errors import CjmSyncError, UsageError
-from cjm_sync.files import load_journey, save_journey
+from cjm_sync.files import LoadedJourney, load_journey, save_journey
 from cjm_sync.merge import Conflict, MergeResult, Policies, build_journey, flatten, merge
 from cjm_sync.merge.diff import changes
 from cjm_sync.merge.entities import carries, split_key
@@ -105,15 +105,17 @@ class SyncEngine:
         require(name, self.connector.capabilities, Capability.READ, "read boards")
         if request.write_board and not request.dry_run:
             require(name, self.connector.capabilities, Capability.WRITE, "write boards")
-        loaded = load_journey(request.journey_path)
-        if loaded.migrated_from and request.write_file and not request.dry_run:
-            raise UsageError(
-                f"{loaded.path} uses schema version {loaded.migrated_from[0]}; "
-                f"run `cjm-sync migrate {loaded.path}` first"
-            )
-        journey_id = loaded.journey.id
+        journey_id = self._load(request).journey.id  # the lock is per journey: its id comes first
         owner = f"{self.author}@{socket.gethostname()}:{request.command}"
         with self.store.acquire_lock(journey_id, owner, wait=request.wait, timeout=request.wait_timeout):
+            # Everything the run works from is read under the lock: a run that waited must see what the
+            # run before it wrote (the file here; base, id map and board in _run_locked), not a stale copy.
+            loaded = self._load(request)
+            if loaded.journey.id != journey_id:
+                raise UsageError(
+                    f"{loaded.path} changed its id from {journey_id!r} to {loaded.journey.id!r} while this run "
+                    "waited for the lock; run the command again"
+                )
             report = SyncReport(journey_id, name, request.target, "plan" if request.dry_run else request.command)
             self._recover(journey_id, report)
             run_id = None if request.dry_run else self.store.start_run(journey_id, request.command).run_id
@@ -129,6 +131,17 @@ class SyncEngine:
                 raise
             report.api_calls = self.connector.api_calls()
             return report
+
+    @staticmethod
+    def _load(request: SyncRequest) -> LoadedJourney:
+        """The journey file, refused when an older schema version would have to be written."""
+        loaded = load_journey(request.journey_path)
+        if loaded.migrated_from and request.write_file and not request.dry_run:
+            raise UsageError(
+                f"{loaded.path} uses schema version {loaded.migrated_from[0]}; "
+                f"run `cjm-sync migrate {loaded.path}` first"
+            )
+        return loaded
 
     def _recover(self, journey_id: str, report: SyncReport) -> None:
         """Close runs a crash left open (their writes are reconciled from the journal on read)."""

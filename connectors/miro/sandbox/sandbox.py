@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .auth import TokenPair, TokenRegistry
@@ -15,6 +16,7 @@ from .context import Context, Dropped, Outcome, Reply, SandboxRequest, SandboxRe
 from .errors import ApiError
 from .faults import Fault, FaultKind, Faults, Latency
 from .humans import HumanSession
+from .persistence import StoreFile
 from .ratelimit import DEFAULT_CREDITS_PER_MINUTE, RateLimiter, RateStatus
 from .routes import match
 from .server import SandboxServer
@@ -70,6 +72,37 @@ class MiroSandbox:
         self.faults = Faults(seed)
         self._lock = threading.RLock()
         self._calls: list[CallRecord] = []
+        self._file: StoreFile | None = None
+
+    @classmethod
+    def open(cls, path: Path, **options: Any) -> MiroSandbox:
+        """A sandbox whose boards live in the JSON file ``path``, shared with every other process that
+        opens it (a loopback server, ``--sandbox`` runs): each request reloads what others changed and
+        saves its own changes, under a file lock (see :mod:`.persistence`). ``options`` go to the constructor.
+        """
+        sandbox = cls(**options)
+        sandbox._file = StoreFile(path)
+        return sandbox
+
+    @property
+    def path(self) -> Path | None:
+        """The file the boards persist in (``None``: in memory only)."""
+        return self._file.path if self._file is not None else None
+
+    @contextmanager
+    def _state(self, *, saving: bool) -> Iterator[None]:
+        """Hold the state lock (and the file lock, with fresh boards, when persisted); ``saving`` saves
+        the boards on the way out (also when the block created a board)."""
+        with self._lock:
+            if self._file is None:
+                yield
+                return
+            with self._file.session(self.store) as fresh:
+                self.store = fresh
+                boards = len(fresh.boards)
+                yield
+                if saving or len(self.store.boards) != boards:
+                    self._file.save(self.store)
 
     # -- set-up and inspection -------------------------------------------------------------------
 
@@ -109,13 +142,13 @@ class MiroSandbox:
 
     @contextmanager
     def edit(self, actor: str) -> Iterator[Stamp]:
-        """Hold the state lock and get a :class:`Stamp` for changes made by ``actor``."""
-        with self._lock:
+        """Hold the state lock and get a :class:`Stamp` for changes made by ``actor`` (saved when persisted)."""
+        with self._state(saving=True):
             yield Stamp(actor, iso_utc(self.clock.now()))
 
     def dump(self) -> dict[str, Any]:
         """The boards as a JSON-serialisable snapshot."""
-        with self._lock:
+        with self._state(saving=False):
             return self.store.dump()
 
     @classmethod
@@ -154,7 +187,7 @@ class MiroSandbox:
             response = self._fault_response(fault) if fault.kind is FaultKind.STATUS else None
             self._record(request, response, 0, None, fault)
             return response or Dropped(fault)
-        with self._lock:
+        with self._state(saving=request.method != "GET"):
             response, credits, user = self._process(request)
             self._record(request, response, credits, user, fault)
         return Dropped(fault) if fault is not None else response
