@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from cjm_sync.cli.context import AppContext, pass_app
-from cjm_sync.cli.jobs import open_whiteboard, sandbox_path
+from cjm_sync.cli.jobs import open_whiteboard, sandbox_path, state_dir
 from cjm_sync.errors import UsageError
 from cjm_sync.files import atomic_write, file_format, render_journey
 from cjm_sync.plugins.targets import normalise_target
