@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pg_cluster import PgCluster, start_cluster
 
 from cjm_sync.http import retry
 
@@ -35,3 +37,21 @@ def _restore_loggers() -> Iterator[None]:
     for name, (handlers, level, propagate) in _PRISTINE_LOGGERS.items():
         logger = logging.getLogger(name)
         logger.handlers[:], logger.level, logger.propagate = handlers[:], level, propagate
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PgCluster]:
+    """A real PostgreSQL server for the session, started on first use (``tests/pg_cluster.py``)."""
+    cluster = start_cluster()
+    if isinstance(cluster, str):
+        if os.environ.get("CJM_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PostgreSQL is required here: {cluster}")
+        pytest.skip(cluster)
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster: PgCluster) -> str:
+    """An empty database of its own on the test server."""
+    return pg_cluster.new_database()

@@ -21,7 +21,9 @@ _journey_option = click.option(
 )
 
 
-def _journey_ids(app: AppContext, store: StateStore, journey: Path | None) -> list[str]:
+def _journey_ids(app: AppContext, store: StateStore, journey: Path | None, every: bool = False) -> list[str]:
+    if every:  # every journey the (possibly shared) store has runs of, whichever config ran them
+        return sorted({run.journey for run in store.runs(None, limit=100_000)})
     if journey is not None:
         return [load_journey(journey).journey.id]
     config = app.config()
@@ -50,15 +52,16 @@ def _conflict_dict(record: ConflictRecord) -> dict[str, Any]:
 
 @click.command("status")
 @_journey_option
+@click.option("--all", "every", is_flag=True, help="Every journey in the state store (e.g. a fleet's shared one).")
 @click.option("--limit", default=5, show_default=True, help="Runs to show per journey.")
 @pass_app
-def status_cmd(app: AppContext, /, journey: Path | None, limit: int) -> None:
+def status_cmd(app: AppContext, /, journey: Path | None, every: bool, limit: int) -> None:
     """Last runs, pending conflicts and API calls spent, per journey."""
     store = open_state(app)
     try:
         data: list[dict[str, Any]] = []
         blocks: list[str] = []
-        for journey_id in _journey_ids(app, store, journey):
+        for journey_id in _journey_ids(app, store, journey, every):
             runs = store.runs(journey_id, limit=limit)
             conflicts = store.conflicts(journey_id)
             data.append(

@@ -18,6 +18,7 @@ from cjm_sync.cli.commands_files import fmt_cmd, init_cmd, migrate_cmd, schema_c
 from cjm_sync.cli.commands_state import conflicts_group, log_cmd, restore_cmd, status_cmd
 from cjm_sync.cli.commands_sync import plan_cmd, pull_cmd, push_cmd, sync_cmd
 from cjm_sync.cli.commands_vendor import import_group, sandbox_group
+from cjm_sync.cli.commands_workers import enqueue_cmd, jobs_cmd, worker_cmd
 from cjm_sync.cli.context import AppContext
 from cjm_sync.cli.demo import demo_cmd
 from cjm_sync.cli.logs import configure_logging
@@ -117,6 +118,9 @@ for command in (
     demo_cmd,
     annotate_cmd,
     gap_cmd,
+    worker_cmd,
+    enqueue_cmd,
+    jobs_cmd,
 ):
     cli.add_command(command)
 

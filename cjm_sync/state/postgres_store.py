@@ -145,9 +145,9 @@ class PostgresStateStore(SqlStateStore):
             self._pg.close()
 
     def _check_database(self) -> None:
-        tables = {
-            name for (name,) in self._query("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
-        }
+        """Refuse a database holding someone else's tables (the task queue's own tables are expected)."""
+        query = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+        tables = {name for (name,) in self._query(query) if not str(name).startswith("procrastinate_")}
         if tables and "schema_migrations" not in tables:
             raise ConfigError(
                 f"{self.location} is a PostgreSQL database with other tables, not a cjm-sync state store",

@@ -7,13 +7,11 @@ unless ``CJM_REQUIRE_POSTGRES=1`` (set by ``.ci/run``) makes that a failure.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from pg_cluster import PgCluster, start_cluster
 
 from cjm_sync.state import SQLiteStateStore, SqlStateStore
 
@@ -46,24 +44,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def backend() -> str:
     """The store's backend: SQLite unless the module runs on both (see :data:`BOTH_BACKENDS`)."""
     return "sqlite"
-
-
-@pytest.fixture(scope="session")
-def pg_cluster() -> Iterator[PgCluster]:
-    cluster = start_cluster()
-    if isinstance(cluster, str):
-        if os.environ.get("CJM_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"PostgreSQL is required here: {cluster}")
-        pytest.skip(cluster)
-    yield cluster
-    cluster.stop()
-
-
-@pytest.fixture
-def pg_url(request: pytest.FixtureRequest) -> str:
-    """An empty database of its own on the test server."""
-    cluster: PgCluster = request.getfixturevalue("pg_cluster")
-    return cluster.new_database()
 
 
 @pytest.fixture
