@@ -68,8 +68,17 @@ def cross_reference_problems(journey: Journey) -> list[tuple[Path, str]]:
         ref(("personas", i, "segment"), persona.segment, segments, "segment")
     for i, tp in enumerate(journey.touchpoints):
         ref(("touchpoints", i, "stage"), tp.stage, stages, "stage")
+        first_to: dict[str, int] = {}
         for j, conn in enumerate(tp.connections):
             ref(("touchpoints", i, "connections", j, "to"), conn.to, touchpoints, "touchpoint")
+            if conn.to in first_to:
+                problems.append(
+                    (
+                        ("touchpoints", i, "connections", j, "to"),
+                        f"duplicate connection to '{conn.to}' (first at connections[{first_to[conn.to]}])",
+                    )
+                )
+            first_to.setdefault(conn.to, j)
             if conn.to == tp.id:
                 problems.append((("touchpoints", i, "connections", j, "to"), "a touchpoint cannot connect to itself"))
         if tp.emotion is not None and not _in_scale(tp.emotion.score, journey.emotion_scale):

@@ -3,7 +3,8 @@
 ``target`` is the board id. The journey lives in one frame; see :mod:`connectors.miro.mapping` for
 what stands for what and :mod:`connectors.miro.layout` for where it goes. ``state.memo`` holds
 ``created`` (ids of items the connector made), ``modified`` (item id → ``modifiedAt`` at the end of
-the last sync), ``emotion_scale``, ``self_user`` (the Miro user the connector writes as) and ``placed``
+the last sync), ``emotion_scale``, ``shown`` (values with several spellings on the board, as the file
+wrote them, see :mod:`connectors.miro.shown`), ``self_user`` (the Miro user the connector writes as) and ``placed``
 (position-derived values the board shows, kept for recovering from a half-done grid shift, see
 :mod:`connectors.miro.recovery`).
 """
@@ -29,6 +30,7 @@ from connectors.miro.reading import interpret
 from connectors.miro.recovery import Recovery, adopt_pending, in_flight, self_user, written_by_us
 from connectors.miro.resources import BULK_LIMIT, ITEM_TYPES
 from connectors.miro.settings import MiroSettings
+from connectors.miro.shown import prefer_shown, shown_values
 
 CARRIED: Mapping[str, frozenset[str]] = {
     "stage": frozenset({"title", "kind"}),
@@ -127,6 +129,7 @@ class MiroConnector:
             pinned=recovery.pinned,
             settled=state.memo.get("placed") or {},
         )
+        prefer_shown(result.journey, state.memo.get("shown") or {}, result.card_texts)
         ours = set(state.id_map.values())
         stamps = [(i.id, i.modified_at) for i in snapshot.items.values()]
         stamps += [(c.id, c.modified_at) for c in snapshot.connectors.values()]
@@ -173,6 +176,7 @@ class MiroConnector:
         state.memo["journey"] = desired.id
         state.memo["emotion_scale"] = desired.emotion_scale.model_dump(mode="json")
         state.memo["placed"] = placed_values(desired)
+        state.memo["shown"] = shown_values(desired)
         return plan_board(desired, snapshot, state.id_map, state.memo, conflicts)
 
     def apply(self, ops: Sequence[BoardOp], state: ConnectorState, journal: Journal) -> ApplyResult:

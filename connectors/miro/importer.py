@@ -27,7 +27,7 @@ from cjm_sync.schema import (
 from connectors.miro.board import Item, parse_items
 from connectors.miro.client import MiroClient
 from connectors.miro.reading import describe
-from connectors.miro.richtext import to_text
+from connectors.miro.richtext import data_text
 
 _KEYWORDS: Sequence[tuple[LaneKind, tuple[str, ...]]] = (
     (LaneKind.PAIN_POINTS, ("pain", "frustrat", "痛点")),
@@ -64,7 +64,7 @@ def lane_kind(label: str) -> LaneKind | None:
 
 
 def _text(item: Item) -> str:
-    return to_text(str(item.data.get("content") or item.data.get("title") or "")).strip()
+    return data_text(item.type, item.data).strip()
 
 
 def _bands(centres: list[float]) -> list[tuple[float, float]]:

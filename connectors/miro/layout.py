@@ -128,6 +128,18 @@ def _insert(
     return out, moves
 
 
+def _separate(bands: Sequence[Band], order: Sequence[str]) -> list[Band]:
+    """Bands in ``order`` that start inside the one before (a shift an interrupted run left half done, or
+    labels dragged on top of each other) move to where that one ends; the bands after them follow."""
+    rank = {key: i for i, key in enumerate(order)}
+    out = sorted(bands, key=lambda b: (b.start, rank.get(b.key, len(rank))))
+    for i in range(1, len(out)):
+        overlap = out[i - 1].end - out[i].start
+        if overlap > _EPS and out[i].start - out[i - 1].start < out[i - 1].size / 2:
+            out[i:] = [replace(b, start=b.start + overlap) for b in out[i:]]
+    return out
+
+
 @dataclass(frozen=True)
 class Grid:
     """Stage columns and lane rows in frame coordinates."""
@@ -195,6 +207,8 @@ class Grid:
         """Add the missing columns and rows (``(key, size)`` in wanted order) after their predecessors."""
         cols, xs = _insert(self.columns, columns, LABEL_W)
         rws, ys = _insert(self.rows, rows, HEADER_H)
+        cols = _separate(cols, [k for k, _ in columns])
+        rws = _separate(rws, [k for k, _ in rows])
         return Grid(tuple(cols), tuple(rws)), Shift(tuple(xs), tuple(ys))
 
     def grow_row(self, key: str, extra: float) -> tuple[Grid, Shift]:

@@ -289,7 +289,7 @@ def desired_items(journey: Journey, rows: list[RowSpec]) -> tuple[list[Desired],
             Desired(
                 card,
                 "app_card",
-                {"title": tp.title, "description": card_description(tp), "fields": card_fields(tp)},
+                {"title": to_html(tp.title), "description": to_html(card_description(tp)), "fields": card_fields(tp)},
                 {"fillColor": CARD_COLOUR},
                 width=CARD_WIDTH,
                 cell=(key("stage", tp.stage), tp_row),

@@ -42,9 +42,9 @@ from connectors.miro.mapping import (
     split_key,
     tag_colour,
 )
-from connectors.miro.reading import STAND_IN, board_grid, find_frame, stand_in_frame
+from connectors.miro.reading import ROLE_OF_ROW, STAND_IN, board_grid, find_frame, stand_in_frame
 from connectors.miro.resources import ITEM_TYPES
-from connectors.miro.richtext import normalise, to_html, to_text
+from connectors.miro.richtext import HTML_FIELDS, data_text, field_text, normalise, to_html, to_text
 
 REF = "@key:"
 """Prefix of a payload value that ``apply`` replaces with the id the key maps to (items created earlier)."""
@@ -72,6 +72,7 @@ class _Ctx:
     frame: Item | None
     conflicts: frozenset[str]
     created: frozenset[str]
+    role_rows: frozenset[str] = frozenset()
     pos: dict[str, tuple[float, float]] = field(default_factory=dict)
     parked: set[str] = field(default_factory=set)
     """Our items people put outside the frame or the grid: they stay where they are."""
@@ -89,13 +90,11 @@ def _children(ctx: _Ctx) -> list[Item]:
 
 
 def _text(item: Item) -> str:
-    return normalise(to_text(str(item.data.get("content") or item.data.get("title") or "")))
+    return normalise(data_text(item.type, item.data))
 
 
 def _desired_text(d: Desired) -> str:
-    return normalise(
-        to_text(str(d.data.get("content") or "")) if "content" in d.data else str(d.data.get("title") or "")
-    )
+    return normalise(data_text(d.type, d.data))
 
 
 def _adopt_frame(ctx: _Ctx, d: Desired) -> None:
@@ -142,7 +141,14 @@ def plan_board(
     by_key = {d.key: d for d in items}
     frame_d = items[0]
     found = find_frame(snapshot, id_map)
-    ctx = _Ctx(snapshot, id_map, found[1] if found else None, conflicts, frozenset(memo.get("created", [])))
+    ctx = _Ctx(
+        snapshot,
+        id_map,
+        found[1] if found else None,
+        conflicts,
+        frozenset(memo.get("created", [])),
+        frozenset(r.key for r in rows if r.kind in ROLE_OF_ROW),
+    )
     ctx.frame_key = frame_d.key
     if ctx.frame is None:
         _adopt_frame(ctx, frame_d)
@@ -528,9 +534,16 @@ def _field_values(fields: Any) -> list[tuple[Any, Any]]:
     return [(f.get("value"), f.get("tooltip")) for f in fields or []]
 
 
-def _same(current: Any, wanted: Any, name: str) -> bool:
-    if name == "content":
-        return to_text(str(current or "")) == to_text(str(wanted or ""))
+def _shown(item_type: str, name: str, current: Any, wanted: Any) -> tuple[Any, Any]:
+    """A change as people read it: rich text decoded (see :mod:`.richtext`)."""
+    if name in HTML_FIELDS.get(item_type, ()):
+        return field_text(item_type, name, current), field_text(item_type, name, wanted)
+    return current, wanted
+
+
+def _same(item_type: str, current: Any, wanted: Any, name: str) -> bool:
+    if name in HTML_FIELDS.get(item_type, ()):
+        return field_text(item_type, name, current) == field_text(item_type, name, wanted)
     if name == "fields":
         return _field_values(current) == _field_values(wanted)
     if isinstance(wanted, str):
@@ -544,10 +557,12 @@ def _update(ctx: _Ctx, d: Desired, item: Item, pos: tuple[float, float], geometr
     # ``d`` already shows the board's own value of every conflicted field: everything else is written
     for block, wanted in (("data", d.data), ("style", d.style)):
         current = item.data if block == "data" else item.style
-        diff = {k: v for k, v in wanted.items() if not _same(current.get(k), v, k)}
+        diff = {k: v for k, v in wanted.items() if not _same(d.type, current.get(k), v, k)}
+        if block == "style" and d.cell is not None and d.cell[1] in ctx.role_rows:
+            diff.pop("fillColor", None)  # the row gives the role: people's colours stay
         if diff:
             changes[block] = diff
-            fields += [FieldChange(f"{block}.{k}", current.get(k), v) for k, v in diff.items()]
+            fields += [FieldChange(f"{block}.{k}", *_shown(d.type, k, current.get(k), v)) for k, v in diff.items()]
     if (
         d.cell is None
         and d.anchor is None

@@ -44,13 +44,15 @@ from connectors.miro.mapping import (
     link_key,
     split_key,
 )
-from connectors.miro.richtext import to_text
+from connectors.miro.richtext import data_text, field_text, to_text
 
 _STAGE_BY_COLOUR = {v.lower(): k for k, v in STAGE_COLOURS.items()}
 _LANE_BY_COLOUR = {v.lower(): k for k, v in LANE_COLOURS.items()}
 _NOTE_COLOURS = frozenset(NOTE_COLOURS.values())
 _KIND_BY_COLOUR = {v: k for k, v in STICKY_KIND_COLOURS.items()}
 _STICKY_KINDS = ("pain_point", "opportunity", "note")
+ROLE_OF_ROW: Mapping[LaneKind, str] = {LaneKind.PAIN_POINTS: "pain_point", LaneKind.OPPORTUNITIES: "opportunity"}
+"""The entity kind a sticky in a row of this lane kind stands for (the row decides, not the colour)."""
 
 
 @dataclass
@@ -60,6 +62,8 @@ class Interpretation:
     journey: Journey
     authors: dict[str, Authorship] = field(default_factory=dict)
     unplaced: list[str] = field(default_factory=list)
+    card_texts: dict[str, str] = field(default_factory=dict)
+    """Touchpoint id → the whole text of its card's description (the description and the summary)."""
     doubtful: frozenset[str] = frozenset()
     """Entity keys the board gives no usable value for (an emotion point outside the emotion row with
     no value from the last sync): the engine should take no opinion from the board on them."""
@@ -73,7 +77,7 @@ class _Row:
 
 def describe(item: Item) -> str:
     """A short human-readable description of an item for ``unplaced``."""
-    text = to_text(str(item.data.get("content") or item.data.get("title") or ""))
+    text = data_text(item.type, item.data)
     label = f" {text[:40]!r}" if text else ""
     return f"{item.type} {item.id}{label} at ({item.cx:.0f}, {item.cy:.0f})"
 
@@ -301,10 +305,11 @@ def interpret(
             result.unplaced.append(where_parked(card, tp_key, stage))
         tp = Touchpoint(
             id=ident,
-            title=str(card.data.get("title") or ""),
+            title=field_text(card.type, "title", card.data.get("title")),
             stage=stage,
-            description=description_of(str(card.data.get("description") or "")),
+            description=description_of(field_text(card.type, "description", card.data.get("description"))),
         )
+        result.card_texts[ident] = field_text(card.type, "description", card.data.get("description"))
         badge = badges.get(ident)
         if badge is not None:
             channels = sorted(t[len(CHANNEL_TAG_PREFIX) :] for t in badge.tags if t.startswith(CHANNEL_TAG_PREFIX))
@@ -341,7 +346,12 @@ def interpret(
         row_band = grid.row_at(y) or (_nearest_row(grid, y) if sticky_key else None)
         row = rows.get(row_band.key) if row_band else None
         old_kind = split_key(sticky_key)[0] if sticky_key else None
-        sticky_kind = _sticky_kind(str(item.style.get("fillColor", "")), row, old_kind)
+        old_lane = settled.get(sticky_key, {}).get("lane") if sticky_key else None
+        sticky_kind = (
+            old_kind
+            if old_kind and item.id in pinned
+            else _sticky_kind(str(item.style.get("fillColor", "")), row, old_kind, old_lane)
+        )
         kept_lane = prior(item, sticky_key, "lane", lane_ids) if sticky_key and sticky_kind == old_kind else None
         if (
             col is None
@@ -351,7 +361,7 @@ def interpret(
         ):
             result.unplaced.append(describe(item))
             continue
-        text = to_text(item.data.get("content"))
+        text = field_text(item.type, "content", item.data.get("content"))
         if sticky_key is None or sticky_kind != old_kind:
             ident = split_key(sticky_key)[1] if sticky_key else _unique(text, sticky_kind, taken)
             if sticky_key:
@@ -383,21 +393,21 @@ def _nearest_row(grid: Grid, y: float) -> Band | None:
     return min(grid.rows, key=lambda b: min(abs(y - b.start), abs(y - b.end)), default=None)
 
 
-def _sticky_kind(colour: str, row: _Row | None, old_kind: str | None) -> str | None:
-    """Kind of a sticky: its colour if the colour is one of ours, else what it was, else its row's role."""
+def _sticky_kind(colour: str, row: _Row | None, old_kind: str | None, old_lane: Any) -> str | None:
+    """Kind of a sticky. In a pain-points or opportunities row (a declared lane or an implicit row) the
+    row's role decides, whatever the colour or text; only a note that already belonged to that lane stays
+    a note. Elsewhere its colour decides if it is one of ours, else what it was, else it is a note."""
+    if row is not None and row.kind in ROLE_OF_ROW:
+        if old_kind == "note" and (old_lane is None or old_lane == row.lane_id):
+            return "note"
+        return ROLE_OF_ROW[row.kind]
     if colour in _KIND_BY_COLOUR:
         return _KIND_BY_COLOUR[colour]
     if colour in _NOTE_COLOURS:
         return "note"
     if old_kind:
         return old_kind
-    if row is None:
-        return None
-    if row.kind is LaneKind.PAIN_POINTS and row.lane_id is None:
-        return "pain_point"
-    if row.kind is LaneKind.OPPORTUNITIES and row.lane_id is None:
-        return "opportunity"
-    return "note"
+    return None if row is None else "note"
 
 
 def _read_connections(

@@ -23,7 +23,7 @@ from typing import Any
 
 from connectors.miro.board import Item, Snapshot
 from connectors.miro.mapping import split_key
-from connectors.miro.richtext import normalise, to_text
+from connectors.miro.richtext import data_text, normalise
 
 REF = "@key:"
 _LAYOUT_KINDS = ("frame", "stage", "lane", "row")
@@ -77,8 +77,8 @@ def _payload(entry: Mapping[str, Any]) -> Mapping[str, Any]:
     return payload if isinstance(payload, Mapping) else {}
 
 
-def _text_of(data: Mapping[str, Any]) -> str:
-    return normalise(to_text(str(data.get("content") or data.get("title") or "")))
+def _text_of(item_type: str, data: Mapping[str, Any]) -> str:
+    return normalise(data_text(item_type, data))
 
 
 def _resolve(value: Any, id_map: Mapping[str, str]) -> str | None:
@@ -160,7 +160,7 @@ def _candidates(
     """Unmapped items an unconfirmed create may have made, with their distance from where it was asked."""
     payload = _payload(entry)
     item_type = str(entry.get("item_type"))
-    text = _text_of(payload.get("data") or {})
+    text = _text_of(item_type, payload.get("data") or {})
     parent_ref = (payload.get("parent") or {}).get("id")
     parent = snapshot.items.get(_resolve(parent_ref, id_map) or "") if parent_ref else None
     if parent_ref and parent is None:
@@ -169,7 +169,7 @@ def _candidates(
     want = (float(position.get("x", 0.0)), float(position.get("y", 0.0)))
     found: list[tuple[float, str]] = []
     for item in snapshot.items.values():
-        if item.id in taken or item.type != item_type or _text_of(item.data) != text:
+        if item.id in taken or item.type != item_type or _text_of(item.type, item.data) != text:
             continue
         if me is not None and item.created_by not in (None, me):
             continue

@@ -264,7 +264,10 @@ def journeys(draw: st.DrawFn) -> Journey:
     for i in tp_ids:
         others = [t for t in tp_ids if t != i]
         connections = (
-            [Connection(to=to, label=draw(opt_text)) for to in draw(st.lists(st.sampled_from(others), max_size=2))]
+            [
+                Connection(to=to, label=draw(opt_text))
+                for to in draw(st.lists(st.sampled_from(others), max_size=2, unique=True))
+            ]
             if others
             else []
         )
