@@ -1,4 +1,4 @@
-"""Analysis commands: annotate (write the analyses onto a journey file) and gap (current vs future state)."""
+"""Analysis commands: annotate (write the analyses onto a journey file), report, and gap (current vs future)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from typing import Any
 
 import click
 
-from cjm_sync.analysis import AnnotationChange, analysis_to_dict, annotate, gap_analysis, gap_to_dict
+from cjm_sync.analysis import AnnotationChange, analyse, analysis_to_dict, annotate, gap_analysis, gap_to_dict
 from cjm_sync.analysis.gap import GapReport
 from cjm_sync.cli.analysis_options import analysis_inputs, analysis_options
 from cjm_sync.cli.context import AppContext, pass_app
 from cjm_sync.errors import UsageError
-from cjm_sync.files import load_journey, save_journey
+from cjm_sync.files import atomic_write, load_journey, save_journey
+from cjm_sync.report import FORMATS, render_report
 
 
 def _changed_fields(change: AnnotationChange) -> list[str]:
@@ -110,3 +111,31 @@ def gap_cmd(app: AppContext, /, current: Path, future: Path) -> None:
     and each opportunity target's current value, target and distance."""
     report = gap_analysis(load_journey(current).journey, load_journey(future).journey)
     app.emit(gap_to_dict(report), lambda: _gap_text(report))
+
+
+@click.command("report")
+@click.option(
+    "--journey", type=click.Path(path_type=Path, dir_okay=False, exists=True), required=True, help="Journey file."
+)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="html", show_default=True, help="Report format.")
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Where to write it (default: stdout)."
+)
+@analysis_options
+@pass_app
+def report_cmd(app: AppContext, /, journey: Path, fmt: str, output: Path | None, **flags: Any) -> None:
+    """Analysis report: IPA matrix, emotion curve, stage funnel, ranked pain points, bottlenecks,
+    moments of truth, action plan, data freshness and the source of every number.
+
+    HTML is one self-contained file (no network needed); md, json and csv carry the same analysis.
+    The journey file is not changed.
+    """
+    inputs = analysis_inputs(app, **flags)
+    loaded = load_journey(journey)
+    analysis = analyse(loaded.journey, inputs.settings, inputs.respondents)
+    text = render_report(loaded.journey, analysis, fmt, datetime.now(UTC))
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    atomic_write(output, text)
+    app.emit({"journey": str(journey), "format": fmt, "output": str(output)}, f"wrote {output} ({fmt})")

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from cjm_sync import __version__
-from cjm_sync.cli.commands_analysis import annotate_cmd, gap_cmd
+from cjm_sync.cli.commands_analysis import annotate_cmd, gap_cmd, report_cmd
 from cjm_sync.cli.commands_files import fmt_cmd, init_cmd, migrate_cmd, schema_cmd, validate_cmd
 from cjm_sync.cli.commands_state import conflicts_group, log_cmd, restore_cmd, status_cmd
 from cjm_sync.cli.commands_sync import plan_cmd, pull_cmd, push_cmd, sync_cmd
@@ -117,6 +117,7 @@ for command in (
     sandbox_group,
     demo_cmd,
     annotate_cmd,
+    report_cmd,
     gap_cmd,
     worker_cmd,
     enqueue_cmd,

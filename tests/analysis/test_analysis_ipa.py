@@ -36,7 +36,9 @@ def _journey(text: str = IPA_JOURNEY) -> Journey:
     ("crosshair", "table", "cross"),
     [("data", DATA_TABLE, (3.5, 17 / 6)), ("scale", SCALE_TABLE, (3.0, 3.0))],
 )
-def test_quadrants_match_the_hand_computed_table(crosshair: str, table: dict[str, IpaQuadrant], cross: tuple) -> None:
+def test_quadrants_match_the_hand_computed_table(
+    crosshair: str, table: dict[str, IpaQuadrant], cross: tuple[float, float]
+) -> None:
     result = analyse_ipa(_journey(), AnalysisSettings(crosshair=crosshair))  # type: ignore[arg-type]
     assert result.crosshair is not None
     assert (result.crosshair.importance, result.crosshair.performance) == pytest.approx(cross)
