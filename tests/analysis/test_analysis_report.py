@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 from analysis_cli import run
-from bs4 import BeautifulSoup
 from browser import dump_dom, print_pdf, screenshot
+from bs4 import BeautifulSoup
 from test_analysis_priorities import JOURNEY
 
 HOSTILE = "Bot loops <script>alert('x')</script> $5 plan"
