@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from cjm_sync.merge.entities import MISSING, ORDER, STAGE, Entity, carries, split_key
-from cjm_sync.merge.ordering import common_keys, normalize
+from cjm_sync.merge.ordering import common_keys, ranks
 from cjm_sync.merge.result import Change, ChangeKind, Side
 from cjm_sync.plugins import FieldChange
 
@@ -27,7 +27,8 @@ def changes(
     counts only when the entity moved relative to its siblings, not when a sibling was inserted or
     removed before it.
     """
-    ranked_before, ranked_after = normalize([before, after], common_keys([before, after]))
+    common = common_keys([before, after])
+    rank_before, rank_after = ranks(before, common), ranks(after, common)
     out: list[Change] = []
     for key in sorted(set(before) | set(after)):
         kind = split_key(key)[0]
@@ -44,10 +45,16 @@ def changes(
         if old is None:
             out.append(Change(side, key, ChangeKind.CREATE, tuple(FieldChange(f, None, new[f]) for f in fields)))
             continue
+        if old == new:  # only the rank can differ (a sibling moved across it)
+            fields = [f for f in fields if f == ORDER]
         diffs = tuple(
             FieldChange(f, _value(old, f), _value(new, f))
             for f in fields
-            if ranked_before[key].get(f, MISSING) != ranked_after[key].get(f, MISSING)
+            if (
+                rank_before.get(key, MISSING) != rank_after.get(key, MISSING)
+                if f == ORDER
+                else old.get(f, MISSING) != new.get(f, MISSING)
+            )
         )
         if diffs:
             moved = any(c.field in (STAGE, ORDER) for c in diffs)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from cjm_sync.gcpause import without_gc
 from cjm_sync.merge.diff import changes
 from cjm_sync.merge.entities import MISSING, ORDER, Entity, carries, group_of, split_key
 from cjm_sync.merge.fieldmerge import auto_merge
@@ -32,6 +33,7 @@ def _board_view(
 ) -> dict[str, Entity]:
     """The board's entities with every field it does not carry filled in from the file (or base)."""
     view: dict[str, Entity] = {}
+    carried_groups: dict[str, set[str]] = {}  # per kind: nested models some of whose fields are carried
     for key in set(ours) | set(theirs):
         kind = split_key(key)[0]
         if kind not in carried:
@@ -41,13 +43,17 @@ def _board_view(
         if key not in theirs:
             continue
         names = carried[kind]
+        groups = carried_groups.get(kind)
+        if groups is None:
+            groups = carried_groups[kind] = {g for g in map(group_of, names) if g is not None}
         entity = {f: v for f, v in theirs[key].items() if carries(f, names)}
         shown = {group_of(f) for f in entity}
         fallback = ours.get(key) or (base or {}).get(key) or {}
         for f, v in fallback.items():
+            if f in entity or carries(f, names):
+                continue
             group = group_of(f)
-            partly_carried = group is not None and any(group_of(n) == group for n in names)
-            if not carries(f, names) and (not partly_carried or group in shown):
+            if group is None or group not in groups or group in shown:
                 entity[f] = v
         view[key] = entity
     return view
@@ -145,6 +151,8 @@ class _Merger:
     def fields(self, key: str, b: Entity | None, o: Entity, t: Entity) -> _Triple:
         """Field by field; a nested model the base lacked counts as all-null there (so two sides filling
         in different fields of a new ``owner`` merge cleanly)."""
+        if o == t:  # every field agrees (the common case); shared: renumber() copies before anything changes
+            return o, o, o
         base = b or {}
         base_groups = {group_of(f) for f in base}
         out: _Triple = ({}, {}, {})
@@ -211,6 +219,7 @@ class _Merger:
         self.overwritten.append(Overwrite(key, unit[0], loser, old, new, reason))
 
 
+@without_gc
 def merge(
     base: Entities | None,
     ours: Entities,

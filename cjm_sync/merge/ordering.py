@@ -16,17 +16,22 @@ import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from cjm_sync.merge.entities import JOURNEY, ORDER, Entity, container, split_key
+from cjm_sync.merge.entities import JOURNEY, ORDER, STAGE, STAGED_KINDS, Entity, split_key
 
 Entities = Mapping[str, Entity]
 
 
 @dataclass(frozen=True)
 class Rank:
-    """A position within one list (``place`` is the list's repr); ``tiebreak`` only sorts."""
+    """A position within one list; ``tiebreak`` only sorts.
 
-    place: str
+    ``place`` is the list: ``(kind, stage)`` for stage-bound kinds, ``(kind, None)`` for the others
+    (see :func:`~cjm_sync.merge.entities.container`).
+    """
+
+    place: tuple[str, Any]
     value: float
     tiebreak: float = field(default=0, compare=False)
 
@@ -38,22 +43,29 @@ def _position(fields: Entity) -> tuple[float, float]:
     return (math.inf if order is None else float(order)), 0
 
 
-def _lists(entities: Entities) -> dict[str, list[str]]:
+def _lists(entities: Entities) -> dict[tuple[str, Any], list[str]]:
     """Keys per ordered list, sorted by (order, key); missing orders sort last."""
-    lists: dict[str, list[str]] = defaultdict(list)
+    lists: dict[tuple[str, Any], list[tuple[tuple[float, float], str]]] = defaultdict(list)
     for key, fields in entities.items():
-        if split_key(key)[0] != JOURNEY:
-            lists[repr(container(key, fields))].append(key)
-    return {place: sorted(keys, key=lambda k: (_position(entities[k]), k)) for place, keys in lists.items()}
+        kind = split_key(key)[0]
+        if kind != JOURNEY:
+            lists[kind, fields.get(STAGE) if kind in STAGED_KINDS else None].append((_position(fields), key))
+    return {place: [key for _, key in sorted(keys)] for place, keys in lists.items()}
 
 
 def common_keys(sides: Sequence[Entities]) -> set[str]:
     """Keys present in every side and in the same list everywhere."""
     keys = set.intersection(*(set(side) for side in sides)) if sides else set()
-    return {k for k in keys if len({repr(container(k, side[k])) for side in sides}) == 1}
+    first, *rest = sides or [{}]
+    return {
+        k
+        for k in keys
+        if split_key(k)[0] not in STAGED_KINDS or all(side[k].get(STAGE) == first[k].get(STAGE) for side in rest)
+    }
 
 
-def _ranks(entities: Entities, common: set[str]) -> dict[str, Rank]:
+def ranks(entities: Entities, common: set[str]) -> dict[str, Rank]:
+    """Each ordered entity's :class:`Rank` relative to the ``common`` keys (every key but the journey's)."""
     ranks: dict[str, Rank] = {}
     for place, keys in _lists(entities).items():
         last, gap = -1, list[str]()
@@ -73,8 +85,8 @@ def normalize(sides: Sequence[Entities], common: set[str]) -> list[dict[str, Ent
     """Copies of ``sides`` with ``order`` replaced by ranks relative to ``common``."""
     out = []
     for side in sides:
-        ranks = _ranks(side, common)
-        out.append({k: {**f, ORDER: ranks[k]} if k in ranks else dict(f) for k, f in side.items()})
+        ranked = ranks(side, common)
+        out.append({k: {**f, ORDER: ranked[k]} if k in ranked else dict(f) for k, f in side.items()})
     return out
 
 
@@ -84,17 +96,18 @@ def renumber(*sides: Entities) -> list[dict[str, Entity]]:
     Every distinct (position, key) of a list across all sides gets one index, so an entity at the same
     position in every side gets the same ``order`` everywhere (ties are broken by key).
     """
-    slots: dict[str, set[tuple[tuple[float, float], str]]] = defaultdict(set)
-    for side in sides:
-        for place, keys in _lists(side).items():
+    lists = [_lists(side) for side in sides]
+    slots: dict[tuple[str, Any], set[tuple[tuple[float, float], str]]] = defaultdict(set)
+    for side, side_lists in zip(sides, lists, strict=True):
+        for place, keys in side_lists.items():
             slots[place].update((_position(side[k]), k) for k in keys)
-    index: dict[tuple[str, tuple[float, float], str], int] = {
+    index: dict[tuple[tuple[str, Any], tuple[float, float], str], int] = {
         (place, *slot): i for place, taken in slots.items() for i, slot in enumerate(sorted(taken))
     }
     out = []
-    for side in sides:
+    for side, side_lists in zip(sides, lists, strict=True):
         copy = {k: dict(f) for k, f in side.items()}
-        for place, keys in _lists(side).items():
+        for place, keys in side_lists.items():
             for key in keys:
                 copy[key][ORDER] = index[place, _position(side[key]), key]
         out.append(copy)

@@ -9,10 +9,12 @@ missing are first matched by kind, normalised text and cell, so a lost id map ne
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from cjm_sync.gcpause import without_gc
 from cjm_sync.plugins.whiteboard import BoardOp, FieldChange, OpKind
 from cjm_sync.schema import Journey, LaneKind
 from connectors.miro.board import Item, Snapshot
@@ -79,14 +81,19 @@ class _Ctx:
     orphans: set[str] = field(default_factory=set)
     """Items left where a deleted journey frame was: re-parented into the frame that replaces it."""
     frame_key: str = ""
+    _children: tuple[Item | None, list[Item]] = (None, [])
+
+    def children(self) -> list[Item]:
+        """The frame's items (computed once per frame: the snapshot does not change while planning)."""
+        if self.frame is None:
+            return []
+        if self._children[0] is not self.frame:
+            self._children = (self.frame, self.snapshot.children(self.frame))
+        return self._children[1]
 
     def item(self, entity: str, item_type: str | None = None) -> Item | None:
         item = self.snapshot.items.get(self.id_map.get(entity, ""))
         return item if item is not None and (item_type is None or item.type == item_type) else None
-
-
-def _children(ctx: _Ctx) -> list[Item]:
-    return ctx.snapshot.children(ctx.frame) if ctx.frame else []
 
 
 def _text(item: Item) -> str:
@@ -113,7 +120,7 @@ def _adopt_frame(ctx: _Ctx, d: Desired) -> None:
 def _adopt(ctx: _Ctx, wanted: Iterable[Desired], candidate: Any) -> None:
     """Map each unmapped desired item to the first unmapped board item ``candidate(d, item)`` accepts."""
     taken = set(ctx.id_map.values())
-    pool = [i for i in _children(ctx) if i.id not in taken]
+    pool = [i for i in ctx.children() if i.id not in taken]
     for d in wanted:
         if ctx.item(d.key, d.type) is not None:
             continue
@@ -128,6 +135,7 @@ def _local(ctx: _Ctx, item: Item) -> tuple[float, float]:
     return item.local(ctx.frame)
 
 
+@without_gc
 def plan_board(
     journey: Journey,
     snapshot: Snapshot,
@@ -154,7 +162,7 @@ def plan_board(
         _adopt_frame(ctx, frame_d)
     if ctx.frame is None:
         ctx.frame = stand_in_frame(snapshot, id_map, str(frame_d.data.get("title") or ""))
-        ctx.orphans = {i.id for i in _children(ctx)}
+        ctx.orphans = {i.id for i in ctx.children()}
     structure = [d for d in items[1:] if d.cell is None and d.anchor is None]
     _adopt(
         ctx,
@@ -187,7 +195,7 @@ def plan_board(
 
     grid, shift = grid0.fit(_column_sizes(journey, grid0, slotted), _row_sizes(rows, grid0, slotted))
     if ctx.frame is not None:
-        for item in _children(ctx):
+        for item in ctx.children():
             ctx.pos[item.id] = shift.point(*_local(ctx, item))
         ctx.parked = _parked(ctx, slotted, grid0)
     placed, grid = _place(ctx, grid, slotted, by_key)
@@ -220,7 +228,7 @@ def _adopt_anchored(ctx: _Ctx, items: list[Desired], grid: Grid, rows: list[RowS
             continue
         cx, cy = _local(ctx, card)
         best: tuple[float, Item] | None = None
-        for i in _children(ctx):
+        for i in ctx.children():
             if (
                 i.id in taken
                 or i.type != d.type
@@ -318,33 +326,61 @@ def _place(
                 keep.add(item.id)
                 continue
         moving.append(d)
-    vacating = {ctx.id_map[k] for d in moving for k in (d.key, *_anchored(by_key, d.key)) if k in ctx.id_map}
+    anchored: dict[str, list[str]] = {}
+    for d in by_key.values():
+        if d.anchor is not None:
+            anchored.setdefault(d.anchor, []).append(d.key)
+    vacating = {ctx.id_map[k] for d in moving for k in (d.key, *anchored.get(d.key, ())) if k in ctx.id_map}
     structure = {ctx.id_map[k] for k in ctx.id_map if k.startswith(("stage:", "lane:", "row:"))}
+    still = [i for i in ctx.children() if i.id in ctx.pos and i.id not in vacating and i.id not in structure]
     placed: dict[str, Rect] = {}
     cells: dict[tuple[str, str], list[Desired]] = {}
     for d in moving:
         assert d.cell is not None
         cells.setdefault(d.cell, []).append(d)
+    obstacles = _Obstacles(grid, [_rect(ctx, i) for i in still])
     for cell, wanted in cells.items():
         while True:
-            obstacles = [
-                _rect(ctx, i)
-                for i in _children(ctx)
-                if i.id in ctx.pos and i.id not in vacating and i.id not in structure
-            ] + list(placed.values())
-            free = free_slots(grid.slots(*cell), obstacles)
+            free = free_slots(grid.slots(*cell), obstacles.within(grid.cell(*cell)))
             if len(free) >= len(wanted):
                 break
             across = max(1, math.floor(grid.column(cell[0]).size / SLOT + 1e-6))
             grid, grown = grid.grow_row(cell[1], math.ceil((len(wanted) - len(free)) / across) * SLOT)
             _shift_all(ctx, placed, grown)
+            obstacles = _Obstacles(grid, [_rect(ctx, i) for i in still] + list(placed.values()))
         for d, slot in zip(wanted, free, strict=False):
             placed[d.key] = slot
+            obstacles.add(slot)
     return placed, grid
 
 
-def _anchored(by_key: Mapping[str, Desired], card: str) -> list[str]:
-    return [d.key for d in by_key.values() if d.anchor == card]
+class _Obstacles:
+    """Boxes on the grid, bucketed by the columns they reach into, so a cell only checks its own."""
+
+    def __init__(self, grid: Grid, rects: Iterable[Rect]) -> None:
+        self._edges = sorted(b.start for b in grid.columns)
+        self._buckets: list[list[Rect]] = [[] for _ in range(len(self._edges) + 1)]
+        for rect in rects:
+            self.add(rect)
+
+    def _span(self, rect: Rect) -> range:
+        return range(bisect_right(self._edges, rect.x0), bisect_right(self._edges, rect.x1) + 1)
+
+    def add(self, rect: Rect) -> None:
+        """One more box."""
+        for index in self._span(rect):
+            self._buckets[index].append(rect)
+
+    def within(self, area: Rect) -> list[Rect]:
+        """The boxes that overlap ``area``."""
+        seen: set[int] = set()
+        found: list[Rect] = []
+        for index in self._span(area):
+            for rect in self._buckets[index]:
+                if id(rect) not in seen and rect.overlaps(area):
+                    seen.add(id(rect))
+                    found.append(rect)
+        return found
 
 
 def _shift_all(ctx: _Ctx, placed: dict[str, Rect], shift: Shift) -> None:
@@ -542,6 +578,8 @@ def _shown(item_type: str, name: str, current: Any, wanted: Any) -> tuple[Any, A
 
 
 def _same(item_type: str, current: Any, wanted: Any, name: str) -> bool:
+    if current == wanted:
+        return True
     if name in HTML_FIELDS.get(item_type, ()):
         return field_text(item_type, name, current) == field_text(item_type, name, wanted)
     if name == "fields":
@@ -602,7 +640,7 @@ def _shift_ops(ctx: _Ctx) -> list[BoardOp]:
     """Moves for items that are not ours (people's items shifted by a growing grid)."""
     ops: list[BoardOp] = []
     ours = set(ctx.id_map.values())
-    for item in _children(ctx):
+    for item in ctx.children():
         if item.id in ours or item.id not in ctx.pos:
             continue
         x0, y0 = _local(ctx, item)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from cjm_sync.gcpause import without_gc
 from cjm_sync.plugins.whiteboard import Authorship
 from cjm_sync.schema import (
     Channel,
@@ -153,6 +154,7 @@ def _unique(text: str, kind: str, taken: set[str]) -> str:
     return new
 
 
+@without_gc
 def interpret(
     snapshot: Snapshot,
     id_map: MutableMapping[str, str],

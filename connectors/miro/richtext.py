@@ -24,6 +24,7 @@ import html
 import re
 import unicodedata
 from collections.abc import Mapping
+from functools import lru_cache
 from html.parser import HTMLParser
 
 _BLOCKS = frozenset({"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "ul", "ol"})
@@ -103,6 +104,13 @@ def to_text(content: str | None) -> str:
     """Plain text of Miro rich text (HTML or plain) as Miro shows it; ``None`` gives ``""``."""
     if not content:
         return ""
+    if "<" not in content and "&" not in content:  # plain text: nothing to parse
+        return content
+    return _parsed(content)
+
+
+@lru_cache(maxsize=1 << 14)
+def _parsed(content: str) -> str:
     parser = _TextCollector()
     parser.feed(content)
     parser.close()
