@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -14,10 +14,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from cjm_sync.cli.analysis_options import analysis_inputs, analysis_options, annotation_step
 from cjm_sync.cli.context import AppContext, pass_app
+from cjm_sync.cli.crm import is_crm, open_crms, run_crm_pull, window_options
 from cjm_sync.cli.jobs import open_state, open_whiteboard, policies, resolve_target, select_jobs
 from cjm_sync.engine import SyncEngine, SyncReport, SyncRequest
-from cjm_sync.errors import EXIT_CONFLICTS, EXIT_HELD
+from cjm_sync.errors import EXIT_CONFLICTS, EXIT_HELD, UsageError
 from cjm_sync.merge import plan_to_dict, render_plan
+from cjm_sync.plugins import Window
 
 
 def job_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -47,6 +49,15 @@ def allow_mass_delete_option(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
+def crm_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--crm`` (repeatable), ``--window``, ``--as-of`` and ``--full`` for commands that can pull CRM metrics."""
+    func = click.option("--full", is_flag=True, help="CRM: ignore the record cache and read everything afresh.")(func)
+    func = window_options(func)
+    return click.option(
+        "--crm", "crm", multiple=True, help="Pull this CRM's metrics first (repeatable; adds to config `crm`)."
+    )(func)
+
+
 def report_dict(report: SyncReport) -> dict[str, Any]:
     """JSON form of a run: the plan plus what was applied."""
     return {
@@ -68,6 +79,7 @@ def report_dict(report: SyncReport) -> dict[str, Any]:
         "unplaced": report.unplaced,
         "notes": report.notes,
         "held": report.held.to_dict() if report.held else None,
+        "metric_changes": [c.to_dict() for c in report.metric_changes],
         "api_calls": report.api_calls,
     }
 
@@ -141,10 +153,14 @@ def run_jobs(
     write_board: bool,
     dry_run: bool,
     allow_mass_delete: bool = False,
+    crm: Sequence[str] = (),
+    window: str | None = None,
+    as_of: str | None = None,
+    full: bool = False,
     **analysis: Any,
 ) -> None:
-    """Run ``command`` for every selected job; exit 4 if any was held for deleting too much, else 3 if any
-    left conflicts open.
+    """Run ``command`` for every selected job (pulling its CRMs' metrics first); exit 4 if any was held
+    for deleting too much, else 3 if any left conflicts open.
 
     ``analysis``: the analysis flags (see :func:`analysis_options`); the merged journey is annotated.
     """
@@ -152,17 +168,20 @@ def run_jobs(
     annotate_step = annotation_step(analysis_inputs(app, **analysis))
     config = app.config()
     allow_mass_delete = allow_mass_delete or bool(config and config.sync.allow_mass_delete)
+    span = Window.from_options(window, as_of)
     reports: list[SyncReport] = []
     store = open_state(app)
     try:
         for job in jobs:
             target = resolve_target(store, job)
             drawing = target if write_board and not dry_run else None
+            crms = [*job.crm, *crm] if command in {"sync", "plan"} else []
             with (
                 open_whiteboard(app, job.connector, sandbox=sandbox, create_board=drawing) as whiteboard,
+                open_crms(app, crms, sandbox=sandbox) as crm_connectors,
                 progress_bar(app) as progress,
             ):
-                engine = SyncEngine(store, whiteboard)
+                engine = SyncEngine(store, whiteboard, crms=crm_connectors)
                 app.info(f"{command}: {job.journey_path} ⇄ {job.connector}:{target} …")
                 report = engine.run(
                     SyncRequest(
@@ -178,6 +197,8 @@ def run_jobs(
                         annotate=[annotate_step],
                         progress=progress,
                         allow_mass_delete=allow_mass_delete,
+                        window=span,
+                        full=full,
                     )
                 )
             reports.append(report)
@@ -195,11 +216,13 @@ def run_jobs(
 @click.command("sync")
 @job_options
 @click.option("--connector", default="miro", show_default=True, help="Whiteboard connector.")
+@crm_options
 @click.option("--dry-run", is_flag=True, help="Only print the plan (same as `cjm-sync plan`).")
 @allow_mass_delete_option
 @pass_app
 def sync_cmd(app: AppContext, /, connector: str, dry_run: bool, **job: Any) -> None:
-    """Full sync: read board → merge with the file → push board → write file → record the run.
+    """Full sync: pull CRM metrics → read board → merge with the file → push board → write file →
+    record the run, all under the journey's lock.
 
     Exits 3 when conflicts are left open (so schedulers alert), 4 when it applied nothing because one
     side deleted more than half of the journey (or more than 20 entities): confirm with --allow-mass-delete.
@@ -210,6 +233,7 @@ def sync_cmd(app: AppContext, /, connector: str, dry_run: bool, **job: Any) -> N
 @click.command("plan")
 @job_options
 @click.option("--connector", default="miro", show_default=True, help="Whiteboard connector.")
+@crm_options
 @pass_app
 def plan_cmd(app: AppContext, /, connector: str, **job: Any) -> None:
     """Show every operation a sync would perform on each side, changing nothing."""
@@ -230,9 +254,38 @@ def push_cmd(app: AppContext, /, connector: str, dry_run: bool, **job: Any) -> N
 @click.command("pull")
 @click.argument("connector", default="miro")
 @job_options
+@window_options
+@click.option("--full", is_flag=True, help="CRM: ignore the record cache and read everything afresh.")
 @click.option("--dry-run", is_flag=True, help="Only print what would change in the file.")
 @allow_mass_delete_option
 @pass_app
-def pull_cmd(app: AppContext, /, connector: str, dry_run: bool, **job: Any) -> None:
-    """Board → journey file. The board is not written."""
+def pull_cmd(
+    app: AppContext,
+    /,
+    connector: str,
+    dry_run: bool,
+    window: str | None,
+    as_of: str | None,
+    full: bool,
+    **job: Any,
+) -> None:
+    """Board → journey file (the board is not written), or with a CRM connector (``pull hubspot``):
+    the CRM's metrics → journey file, with provenance."""
+    if is_crm(connector):
+        if job["all_journeys"] or job["board"]:
+            raise UsageError(f"`pull {connector}` takes --journey (a CRM pull has no board)")
+        run_crm_pull(
+            app,
+            name=connector,
+            journey=job["journey"],
+            window=Window.from_options(window, as_of),
+            full=full,
+            dry_run=dry_run,
+            sandbox=job["sandbox"],
+            wait=job["wait"],
+            wait_timeout=job["wait_timeout"],
+        )
+        return
+    if window or as_of or full:
+        raise UsageError("--window, --as-of and --full apply to CRM connectors (e.g. `pull hubspot`)")
     run_jobs(app, command="pull", connector=connector, write_file=True, write_board=False, dry_run=dry_run, **job)

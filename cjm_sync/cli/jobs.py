@@ -28,6 +28,8 @@ class Job:
     journey_path: Path
     connector: str
     target: str | None
+    crm: tuple[str, ...] = ()
+    """CRM connectors whose metrics the sync pulls first (config ``crm = [...]`` or ``--crm``)."""
 
 
 def state_dir(app: AppContext) -> Path:
@@ -60,11 +62,14 @@ def select_jobs(
     board = normalise_target(board, source="--board") if board is not None else None
     if journey is not None:
         bound = None
+        crm: tuple[str, ...] = ()
         if config is not None:
             for entry in config.journeys:
-                if config.journey_path(entry).resolve() == journey.resolve() and entry.board:
-                    bound = entry.board.target
-        return [Job(journey, connector, board or bound)]
+                if config.journey_path(entry).resolve() == journey.resolve():
+                    crm = tuple(entry.crm)
+                    if entry.board:
+                        bound = entry.board.target
+        return [Job(journey, connector, board or bound, crm)]
     if config is None or not config.journeys:
         raise UsageError("no journey given: pass --journey FILE (or list journeys in cjm-sync.toml and use --all)")
     if not all_journeys and len(config.journeys) > 1:
@@ -74,6 +79,7 @@ def select_jobs(
             config.journey_path(entry),
             entry.board.connector if entry.board else connector,
             board or (entry.board.target if entry.board else None),
+            tuple(entry.crm),
         )
         for entry in config.journeys
     ]

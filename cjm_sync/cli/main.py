@@ -20,6 +20,7 @@ from cjm_sync.cli.commands_sync import plan_cmd, pull_cmd, push_cmd, sync_cmd
 from cjm_sync.cli.commands_vendor import import_group, sandbox_group
 from cjm_sync.cli.commands_workers import enqueue_cmd, jobs_cmd, worker_cmd
 from cjm_sync.cli.context import AppContext
+from cjm_sync.cli.crm import discover_cmd
 from cjm_sync.cli.demo import demo_cmd
 from cjm_sync.cli.logs import configure_logging
 from cjm_sync.errors import EXIT_FAILURE, EXIT_USAGE, CjmSyncError, redact
@@ -109,6 +110,7 @@ for command in (
     plan_cmd,
     push_cmd,
     pull_cmd,
+    discover_cmd,
     status_cmd,
     conflicts_group,
     log_cmd,

@@ -19,6 +19,7 @@ from typing import Any
 
 from cjm_sync.engine.annotation import annotate_merged
 from cjm_sync.engine.base import settled_base
+from cjm_sync.engine.crm_step import CrmStep, combined_calls
 from cjm_sync.engine.file_order import keep_file_order
 from cjm_sync.engine.report import SyncReport
 from cjm_sync.engine.safety import check_writable, mass_deletions
@@ -28,7 +29,7 @@ from cjm_sync.merge import Conflict, MergeResult, Policies, build_journey, flatt
 from cjm_sync.merge.diff import changes
 from cjm_sync.merge.entities import carries, split_key
 from cjm_sync.merge.result import Side as MergeSide
-from cjm_sync.plugins import Capability, ConnectorState, WhiteboardConnector, require
+from cjm_sync.plugins import Capability, ConnectorState, CrmConnector, WhiteboardConnector, Window, require
 from cjm_sync.plugins.targets import normalise_target
 from cjm_sync.schema import Journey
 from cjm_sync.state import StateStore, StoreJournal
@@ -67,9 +68,14 @@ class SyncRequest:
     """Called with (done, total) after each board write, for progress displays."""
     allow_mass_delete: bool = False
     """Apply a run that deletes more than half of the journey (or more than 20 entities) on one side."""
+    window: Window | None = None
+    """The CRM metrics' window (default: 30 days ending now)."""
+    full: bool = False
+    """CRM pulls ignore their record caches and watermarks."""
 
     def __post_init__(self) -> None:
-        self.target = normalise_target(self.target, source="target")
+        if self.target or self.write_board:  # a CRM-only pull has no board: target ""
+            self.target = normalise_target(self.target, source="target")
 
 
 def local_author() -> str:
@@ -92,15 +98,40 @@ def _board_view(theirs: dict[str, dict[str, Any]], carried: dict[str, frozenset[
 
 
 class SyncEngine:
-    """Runs plans and syncs of journeys against one whiteboard connector, with state in ``store``."""
+    """Runs plans and syncs of journeys against one whiteboard connector and any CRM connectors, with
+    state in ``store``. Without a whiteboard (``connector=None``) a run only pulls the CRMs' metrics into
+    the journey file (``cjm-sync pull hubspot``)."""
 
-    def __init__(self, store: StateStore, connector: WhiteboardConnector, *, author: str | None = None) -> None:
+    def __init__(
+        self,
+        store: StateStore,
+        connector: WhiteboardConnector | None,
+        *,
+        author: str | None = None,
+        crms: Sequence[CrmConnector] = (),
+    ) -> None:
+        if connector is None and not crms:
+            raise ValueError("a sync needs a whiteboard connector or at least one CRM connector")
         self.store = store
         self.connector = connector
+        self.crms = list(crms)
         self.author = author or local_author()
+        self._crm: CrmStep | None = None
+
+    @property
+    def _board(self) -> WhiteboardConnector:
+        assert self.connector is not None, "a board step without a whiteboard connector"
+        return self.connector
+
+    def _calls(self) -> dict[str, Any]:
+        board = self.connector.api_calls() if self.connector is not None else None
+        crm = self._crm.api_calls() if self._crm is not None else {}
+        return combined_calls(self.connector.name if self.connector else None, board, crm)
 
     def run(self, request: SyncRequest) -> SyncReport:
         """Plan (and unless ``dry_run``, apply) one sync; the report says what happened."""
+        if self.connector is None:
+            return self._run_crm_only(request)
         name = self.connector.name
         require(name, self.connector.capabilities, Capability.READ, "read boards")
         if request.write_board and not request.dry_run:
@@ -120,16 +151,16 @@ class SyncEngine:
             self._recover(journey_id, report)
             run_id = None if request.dry_run else self.store.start_run(journey_id, request.command).run_id
             report.run_id = run_id
+            self._crm = self._crm_step(request)
             try:
                 self._run_locked(request, loaded, report, run_id)
             except BaseException as error:
-                if run_id is not None:
-                    message = error.message if isinstance(error, CjmSyncError) else repr(error)
-                    self.store.finish_run(
-                        run_id, RunOutcome.FAILED, api_calls=self.connector.api_calls(), error=message
-                    )
+                self._fail(run_id, error)
                 raise
-            report.api_calls = self.connector.api_calls()
+            finally:
+                if self._crm is not None:
+                    self._crm.discard()
+            report.api_calls = self._calls()
             return report
 
     @staticmethod
@@ -143,6 +174,71 @@ class SyncEngine:
             )
         return loaded
 
+    def _crm_step(self, request: SyncRequest) -> CrmStep | None:
+        if not self.crms:
+            return None
+        return CrmStep(self.store, self.crms, request.window or Window.ending(), full=request.full)
+
+    def _fail(self, run_id: str | None, error: BaseException) -> None:
+        if run_id is not None:
+            message = error.message if isinstance(error, CjmSyncError) else repr(error)
+            self.store.finish_run(run_id, RunOutcome.FAILED, api_calls=self._calls(), error=message)
+
+    def _pull_crm(self, journey: Journey, run_id: str | None, report: SyncReport) -> Journey:
+        """The journey with the CRMs' metrics (unchanged without CRMs); metric changes go into the report."""
+        if self._crm is None:
+            return journey
+        enriched, metric_changes = self._crm.run(journey, run_id)
+        report.metric_changes = metric_changes
+        report.notes.extend(self._crm.notes)
+        return enriched
+
+    def _run_crm_only(self, request: SyncRequest) -> SyncReport:
+        """Lock → run record → CRM pull → plan → write file → commit cache, watermarks, log and run."""
+        journey_id = self._load(request).journey.id
+        names = ",".join(c.name for c in self.crms)
+        owner = f"{self.author}@{socket.gethostname()}:{request.command}"
+        with self.store.acquire_lock(journey_id, owner, wait=request.wait, timeout=request.wait_timeout):
+            loaded = self._load(request)  # under the lock: a run that waited sees what the one before wrote
+            journey_id = loaded.journey.id
+            report = SyncReport(journey_id, names, "", "plan" if request.dry_run else request.command)
+            self._recover(journey_id, report)
+            run = None if request.dry_run else self.store.start_run(journey_id, request.command)
+            report.run_id = run.run_id if run else None
+            self._crm = self._crm_step(request)
+            try:
+                enriched = self._pull_crm(loaded.journey, report.run_id, report)
+                report.file_changes = list(report.metric_changes)
+                if run is not None:
+                    report.file_written = save_journey(loaded, enriched)
+                    with self.store.transaction():
+                        assert self._crm is not None
+                        self._crm.commit(journey_id, run.started_at)
+                        self.store.record_changes(run.run_id, self._metric_log(report))
+                        self.store.finish_run(
+                            run.run_id,
+                            RunOutcome.OK,
+                            api_calls=self._calls(),
+                            changes={"file": len(report.file_changes), "board": 0, "conflicts": 0},
+                        )
+                    report.applied = True
+            except BaseException as error:
+                self._fail(report.run_id, error)
+                raise
+            finally:
+                if self._crm is not None:
+                    self._crm.discard()
+            report.api_calls = self._calls()
+            return report
+
+    def _metric_log(self, report: SyncReport) -> list[Change]:
+        author = ",".join(c.name for c in self.crms)
+        out: list[Change] = []
+        for change in report.metric_changes:
+            for fc in change.fields:
+                out.append(Change(change.key, fc.field, Side.FILE, fc.old, fc.new, author, "crm pull", None))
+        return out
+
     def _recover(self, journey_id: str, report: SyncReport) -> None:
         """Close runs a crash left open (their writes are reconciled from the journal on read)."""
         for run in self.store.unfinished_runs(journey_id):
@@ -150,7 +246,7 @@ class SyncEngine:
             report.notes.append(f"recovered interrupted run {run.run_id}")
 
     def _run_locked(self, request: SyncRequest, loaded: Any, report: SyncReport, run_id: str | None) -> None:
-        store, name, target = self.store, self.connector.name, request.target
+        store, name, target = self.store, self._board.name, request.target
         journey_id = loaded.journey.id
         unsettled = store.unsettled_journal(journey_id, name, target)
         state = ConnectorState(
@@ -160,8 +256,8 @@ class SyncEngine:
         )
         if unsettled:
             report.notes.append(f"reconciling {len(unsettled)} write(s) of an interrupted run")
-        ours_journey = _apply_steps(loaded.journey, request.facts)
-        read = self.connector.read(target, state)
+        ours_journey = self._pull_crm(_apply_steps(loaded.journey, request.facts), run_id, report)
+        read = self._board.read(target, state)
         report.unplaced = list(read.unplaced)
         carried = dict(read.carried)
         base = store.get_base(journey_id, name, target)
@@ -185,7 +281,7 @@ class SyncEngine:
         file_journey = keep_file_order(build_journey(result.file_entities, loaded.journey), loaded.journey)
         board_journey = build_journey(result.board_entities, loaded.journey)
         conflict_keys = frozenset(c.key for c in result.conflicts)
-        ops = self.connector.plan(board_journey, read, state, conflict_keys) if request.write_board else []
+        ops = self._board.plan(board_journey, read, state, conflict_keys) if request.write_board else []
         report.board_ops = ops
         # every difference between the file as it is and as it would be written (facts and annotations too)
         report.file_changes = (
@@ -212,9 +308,7 @@ class SyncEngine:
         if request.dry_run or run_id is None:
             return
         if report.held is not None:
-            store.finish_run(
-                run_id, RunOutcome.FAILED, api_calls=self.connector.api_calls(), error=report.held.explain()
-            )
+            store.finish_run(run_id, RunOutcome.FAILED, api_calls=self._calls(), error=report.held.explain())
             return
         self._apply(request, loaded, report, run_id, state, read, result, file_journey, ours, theirs, base)
 
@@ -232,7 +326,7 @@ class SyncEngine:
         theirs: dict[str, dict[str, Any]],
         base: dict[str, dict[str, Any]],
     ) -> None:
-        store, name, target = self.store, self.connector.name, request.target
+        store, name, target = self.store, self._board.name, request.target
         journey_id = loaded.journey.id
         carried = dict(read.carried)
         if report.board_ops:
@@ -247,7 +341,7 @@ class SyncEngine:
                 journey=journey_id,
                 on_written=(lambda done: progress(done, total)) if progress is not None else None,
             )
-            self.connector.apply(report.board_ops, state, journal)
+            self._board.apply(report.board_ops, state, journal)
             report.board_writes = len(report.board_ops)
         if request.write_file and report.file_changes:
             report.file_written = save_journey(loaded, file_journey)
@@ -256,11 +350,17 @@ class SyncEngine:
         new_base = settled_base(base, result.new_base, file_final, board_final, carried)
         outcome = RunOutcome.CONFLICTS if result.conflicts else RunOutcome.OK
         with store.transaction():
+            if self._crm is not None and request.write_file:
+                run = store.get_run(run_id)
+                assert run is not None
+                self._crm.commit(journey_id, run.started_at)
             for key in result.new_tombstones:
                 side = Side.FILE if key not in ours else Side.BOARD
                 store.add_tombstone(journey_id, key, side=side, author=self.author)
             report.conflict_ids = self._record_conflicts(journey_id, target, result, read)
             store.record_changes(run_id, self._changes(report, result, read, target))
+            if request.write_file:
+                store.record_changes(run_id, self._metric_log(report))
             store.commit_sync(
                 SyncCommit(
                     journey=journey_id,
@@ -271,7 +371,7 @@ class SyncEngine:
                     id_map=dict(state.id_map),
                     memo=dict(state.memo),
                     outcome=outcome,
-                    api_calls=self.connector.api_calls(),
+                    api_calls=self._calls(),
                     changes={
                         "board": report.board_writes,
                         "file": len(report.file_changes),
@@ -313,12 +413,15 @@ class SyncEngine:
     def _changes(self, report: SyncReport, result: MergeResult, read: Any, target: str) -> list[Change]:
         changes: list[Change] = []
         overwritten = {(o.key, o.field, o.side): o.reason for o in result.overwritten}
+        pulled = {(c.key, fc.field) for c in report.metric_changes for fc in c.fields}  # logged as the CRM's
         for change in report.file_changes:
             author = read.authors.get(change.key)
             who = author.user if author else None
             if not change.fields:
                 changes.append(Change(change.key, None, Side.FILE, None, None, who, change.kind.value, target))
             for fc in change.fields:
+                if (change.key, fc.field) in pulled:
+                    continue
                 reason = overwritten.get((change.key, fc.field, "file"), "merge")
                 changes.append(Change(change.key, fc.field, Side.FILE, fc.old, fc.new, who, reason, target))
         for change in (c for c in result.changes if c.side == "board"):

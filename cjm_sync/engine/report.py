@@ -32,6 +32,8 @@ class SyncReport:
     notes: list[str] = field(default_factory=list)
     held: MassDelete | None = None
     """Set when the run applied nothing because it would delete too much on one side (see ``safety``)."""
+    metric_changes: list[Any] = field(default_factory=list)
+    """The CRM pull's changes to the file (also part of ``file_changes``)."""
 
     @property
     def has_changes(self) -> bool:

@@ -18,6 +18,7 @@ from cjm_sync.errors import CjmSyncError, Issue, ValidationFailed
 from cjm_sync.files.locations import format_path, locate, path_at_line
 from cjm_sync.files.migrations import document_version, migrate
 from cjm_sync.files.yaml_doc import dump_yaml, parse_yaml, update_node
+from cjm_sync.plugins.crm_keys import source_key_problems
 from cjm_sync.schema import CURRENT_SCHEMA_VERSION, Journey, cross_reference_problems
 
 
@@ -180,7 +181,7 @@ def parse_journey(path: Path, text: str) -> tuple[Journey, Any, list[int]]:
             raise ValidationFailed(_sorted(syntax + found)) from None
         journey = patched
     issues = list(syntax)
-    for loc, message in cross_reference_problems(journey):
+    for loc, message in [*cross_reference_problems(journey), *source_key_problems(journey)]:
         if _PLACEHOLDER in message:
             continue
         line, column = locate(document, loc)

@@ -52,6 +52,8 @@ def _merge_list(old: CommentedSeq, new: Sequence[Any], full: Sequence[Any] | Non
             result.ca.items[index] = old.ca.items[index]
     if old.ca.comment:
         result.ca.comment = old.ca.comment
+    if old.fa.flow_style():
+        result.fa.set_flow_style()  # `sources: [a, b]` stays on one line
     return result
 
 
@@ -61,6 +63,15 @@ def _as_written(old: Any, full: Any) -> Any:
     if isinstance(old, Mapping) and isinstance(full, Mapping):
         return {k: _as_written(old[k], v) for k, v in full.items() if k in old}
     return full
+
+
+def _plain(node: Any) -> Any:
+    """A node as plain Python data, for comparing with new values."""
+    if isinstance(node, Mapping):
+        return {key: _plain(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_plain(value) for value in node]
+    return node
 
 
 def update_node(old: Any, new: Any, full: Any = None) -> Any:
@@ -90,6 +101,8 @@ def update_node(old: Any, new: Any, full: Any = None) -> Any:
             old.insert(index, key, update_node(None, new[key]))
         return old
     if isinstance(new, list):
+        if isinstance(old, CommentedSeq) and all(isinstance(v, str) for v in new) and _plain(old) == new:
+            return old  # an unchanged list of strings (sources, tags) stays as written, comments and all
         full_list = full if isinstance(full, list) and len(full) == len(new) else None
         return _merge_list(old if isinstance(old, CommentedSeq) else CommentedSeq(), new, full_list)
     if isinstance(new, float) and isinstance(old, float):

@@ -14,6 +14,7 @@ class Capability(StrEnum):
     WRITE = "write"
     INCREMENTAL = "incremental"
     METRICS = "metrics"
+    DISCOVER = "discover"
 
 
 class ConnectorKind(StrEnum):

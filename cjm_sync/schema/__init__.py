@@ -37,14 +37,17 @@ from cjm_sync.schema.measures import (
     DerivedImportance,
     IpaQuadrant,
     Metric,
+    MetricUnit,
     PlacementStatus,
     Rating,
     RatingPair,
 )
 from cjm_sync.schema.provenance import Provenance, Source
+from cjm_sync.schema.sources import SOURCE_KEY_PATTERN, SourceKey, source_connector
 
 __all__ = [
     "CURRENT_SCHEMA_VERSION",
+    "SOURCE_KEY_PATTERN",
     "AnalysisView",
     "Annotations",
     "Channel",
@@ -61,6 +64,7 @@ __all__ = [
     "LaneKind",
     "MapType",
     "Metric",
+    "MetricUnit",
     "Note",
     "Opportunity",
     "OpportunityStatus",
@@ -78,6 +82,7 @@ __all__ = [
     "SegmentKind",
     "Slug",
     "Source",
+    "SourceKey",
     "Stage",
     "StageKind",
     "TargetMetric",
@@ -85,4 +90,5 @@ __all__ = [
     "cross_reference_problems",
     "is_slug",
     "slugify",
+    "source_connector",
 ]

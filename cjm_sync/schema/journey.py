@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from cjm_sync.schema.ids import Slug
 from cjm_sync.schema.measures import Annotations, Metric, RatingPair
 from cjm_sync.schema.provenance import Provenance
+from cjm_sync.schema.sources import SourceKey
 
 CURRENT_SCHEMA_VERSION = 2
 
@@ -174,6 +175,10 @@ class Stage(_Model):
     description: str | None = None
     goal: str | None = Field(default=None, description="What the customer wants to achieve here.")
     owner: Owner | None = Field(default=None, description="Who owns the stage; the action plan's fallback owner.")
+    sources: list[SourceKey] = Field(
+        default_factory=list,
+        description="CRM data that feeds this stage, e.g. 'hubspot:deal-stage:default:qualifiedtobuy' (docs/crm.md).",
+    )
     metrics: list[Metric] = Field(default_factory=list)
 
 
@@ -226,6 +231,10 @@ class Touchpoint(_Model):
     connections: list[Connection] = Field(default_factory=list)
     importance: RatingPair | None = Field(default=None, description="Importance: internal vs customer view.")
     performance: RatingPair | None = Field(default=None, description="Performance: internal vs customer view.")
+    sources: list[SourceKey] = Field(
+        default_factory=list,
+        description="CRM data that feeds this touchpoint, e.g. 'hubspot:calls:INBOUND' (docs/crm.md).",
+    )
     metrics: list[Metric] = Field(default_factory=list)
     annotations: Annotations | None = Field(default=None, description="Written by the sync engine.")
     replaces: list[str] = Field(

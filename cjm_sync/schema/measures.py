@@ -11,6 +11,16 @@ from cjm_sync.schema.ids import Slug
 from cjm_sync.schema.provenance import Provenance
 
 
+class MetricUnit(StrEnum):
+    """Units CRM connectors use for the metrics they pull (exactly these strings; docs/metrics.md)."""
+
+    COUNT = "count"
+    PERCENT = "%"
+    SCORE = "score"
+    HOURS = "hours"
+    DAYS = "days"
+
+
 class Metric(BaseModel):
     """A measured value on a touchpoint or stage, e.g. exit rate, NPS, response time."""
 
@@ -18,7 +28,9 @@ class Metric(BaseModel):
 
     id: Slug = Field(description="Stable key of the metric within its touchpoint, e.g. 'nps' or 'exit-rate'.")
     name: str | None = Field(default=None, description="Display name; defaults to the id.")
-    value: float | None = Field(description="The measured value (null when the source had no data).")
+    value: int | float | None = Field(
+        description="The measured value (null when the source had no data); counts are integers."
+    )
     unit: str | None = Field(default=None, description="Unit, e.g. '%', 'ms', 'count', 'score'.")
     provenance: Provenance
 

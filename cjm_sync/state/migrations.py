@@ -101,7 +101,34 @@ _V2_LOGS = Migration(
 
 _V3_TARGETS = Migration(3, "board ids percent-decoded", (), decode_target_keys)
 
-MIGRATIONS: tuple[Migration, ...] = (_V1_CORE, _V2_LOGS, _V3_TARGETS)
+_V4_CRM = Migration(
+    4,
+    "CRM record cache",
+    (
+        # committed per-record values a CRM connector keeps between runs (doc: JSON of the few
+        # properties its metrics need); stream names an object kind within one portal
+        """CREATE TABLE crm_records (
+            journey TEXT NOT NULL, connector TEXT NOT NULL, stream TEXT NOT NULL,
+            record_id TEXT NOT NULL, doc TEXT NOT NULL,
+            PRIMARY KEY (journey, connector, stream, record_id))""",
+        """CREATE TABLE crm_stream_memo (
+            journey TEXT NOT NULL, connector TEXT NOT NULL, stream TEXT NOT NULL,
+            memo TEXT NOT NULL, updated_at TEXT NOT NULL,
+            PRIMARY KEY (journey, connector, stream))""",
+        # a running pull's writes; moved into crm_records with the run's commit, dropped if it fails
+        # (doc NULL = delete the record)
+        """CREATE TABLE crm_staged_records (
+            run_id TEXT NOT NULL, journey TEXT NOT NULL, connector TEXT NOT NULL, stream TEXT NOT NULL,
+            record_id TEXT NOT NULL, doc TEXT,
+            PRIMARY KEY (run_id, journey, connector, stream, record_id))""",
+        """CREATE TABLE crm_staged_streams (
+            run_id TEXT NOT NULL, journey TEXT NOT NULL, connector TEXT NOT NULL, stream TEXT NOT NULL,
+            cleared INTEGER NOT NULL, memo TEXT,
+            PRIMARY KEY (run_id, journey, connector, stream))""",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1_CORE, _V2_LOGS, _V3_TARGETS, _V4_CRM)
 LATEST_VERSION = MIGRATIONS[-1].version
 
 _CREATE_VERSIONS = """CREATE TABLE IF NOT EXISTS schema_migrations (

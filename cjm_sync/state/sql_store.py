@@ -32,6 +32,7 @@ from cjm_sync.state._codec import (
     run_from_row,
     ts_text,
 )
+from cjm_sync.state.crm_cache import CrmCacheStore
 from cjm_sync.state.ids import (
     CHANGE_PREFIX,
     CONFLICT_PREFIX,
@@ -73,6 +74,8 @@ class DBCursor(Protocol):
 
     def fetchall(self) -> list[Any]: ...
 
+    def fetchmany(self, size: int, /) -> list[Any]: ...
+
 
 class DBConnection(Protocol):
     """The part of a DB-API 2 connection the store uses (in autocommit mode)."""
@@ -95,7 +98,7 @@ class Dialect:
         return query if self.paramstyle == "qmark" else query.replace("%", "%%").replace("?", "%s")
 
 
-class SqlStateStore:
+class SqlStateStore(CrmCacheStore):
     """:class:`~cjm_sync.state.store.StateStore` in portable SQL. Subclasses connect, lock and map errors.
 
     Not thread-safe: use one store per thread (the journey lock works across threads and processes).
@@ -146,6 +149,18 @@ class SqlStateStore:
             cur = self._conn.cursor()
             cur.execute(self.dialect.sql(sql), tuple(params))
             return [tuple(r) for r in cur.fetchall()]
+
+    def _stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Row]:
+        """Rows of a query fetched in batches on their own cursor (memory stays flat for big results)."""
+        with self._guard():
+            cur = self._conn.cursor()
+            cur.execute(self.dialect.sql(sql), tuple(params))
+        while True:
+            with self._guard():
+                batch = cur.fetchmany(500)
+            if not batch:
+                return
+            yield from (tuple(r) for r in batch)
 
     def _now(self) -> datetime:
         return self._clock()

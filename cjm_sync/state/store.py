@@ -6,8 +6,9 @@ when called inside one, so several calls commit or roll back together.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
+from datetime import datetime
 from types import TracebackType
 from typing import Protocol
 
@@ -113,6 +114,49 @@ class StateStore(Protocol):
 
     def set_cursor(self, journey: str, connector: str, stream: str, value: str) -> Cursor:
         """Advance (or set) the stream's cursor."""
+
+    # -- CRM record cache (see cjm_sync.state.crm_cache) -------------------------------------------------
+    def crm_stage_records(
+        self,
+        run_id: str,
+        journey: str,
+        connector: str,
+        stream: str,
+        rows: Iterable[tuple[str, Mapping[str, JSONValue] | None]],
+    ) -> int:
+        """Stage ``(record_id, values)`` rows (``None`` = delete) for ``run_id``."""
+
+    def crm_stage_stream(
+        self,
+        run_id: str,
+        journey: str,
+        connector: str,
+        stream: str,
+        *,
+        clear: bool = False,
+        memo: Mapping[str, JSONValue] | None = None,
+    ) -> None:
+        """Stage clearing a stream and/or replacing its memo."""
+
+    def crm_records(
+        self, run_id: str, journey: str, connector: str, stream: str
+    ) -> Iterator[tuple[str, dict[str, JSONValue]]]:
+        """Records of a stream as ``run_id`` sees them, streamed."""
+
+    def crm_count(self, run_id: str, journey: str, connector: str, stream: str) -> int:
+        """Record count of a stream as ``run_id`` sees it."""
+
+    def crm_stream_memo(self, run_id: str, journey: str, connector: str, stream: str) -> dict[str, JSONValue]:
+        """A stream's memo as ``run_id`` sees it."""
+
+    def crm_commit(self, run_id: str, journey: str, connector: str, watermarks: Mapping[str, datetime]) -> None:
+        """Commit the run's staged rows and memos and set the watermarks (joins the caller's transaction)."""
+
+    def crm_discard(self, run_id: str) -> None:
+        """Drop everything ``run_id`` staged."""
+
+    def crm_watermark(self, journey: str, connector: str, stream: str) -> datetime | None:
+        """The committed watermark of a stream."""
 
     # -- run history ---------------------------------------------------------------------------------------
     def start_run(self, journey: str, command: str, *, run_id: str | None = None) -> RunRecord:

@@ -57,8 +57,8 @@ def test_v1_database_is_migrated(db_path: Path) -> None:
     assert "change_log" not in tables(db_path)
 
     store = SQLiteStateStore.open(db_path)
-    assert store.schema_version() == LATEST_VERSION == 3
-    assert store._query("SELECT version FROM schema_migrations ORDER BY version") == [(1,), (2,), (3,)]
+    assert store.schema_version() == LATEST_VERSION == 4
+    assert store._query("SELECT version FROM schema_migrations ORDER BY version") == [(1,), (2,), (3,), (4,)]
     assert store.get_id_map("j", "miro", "b") == {"touchpoint:a": "1"}  # data survives
     (change,) = store.record_changes(run.run_id, [Change("touchpoint:a", "title", Side.FILE, "A", "B", None, "merge")])
     assert store.get_change(change.id) == change  # the v2 tables work with v1 rows
