@@ -25,6 +25,7 @@ from cjm_sync.plugins.whiteboard import ApplyResult, BoardOp, BoardRead, Connect
 from cjm_sync.schema import Journey, Scale, slugify
 from connectors.miro.board import Snapshot, Tag, parse_connector, parse_items
 from connectors.miro.client import JSON, MiroClient
+from connectors.miro.matrix import plan_matrix
 from connectors.miro.planner import REF, plan_board
 from connectors.miro.reading import interpret
 from connectors.miro.recovery import Recovery, adopt_pending, in_flight, self_user, written_by_us
@@ -177,7 +178,8 @@ class MiroConnector:
         state.memo["emotion_scale"] = desired.emotion_scale.model_dump(mode="json")
         state.memo["placed"] = placed_values(desired)
         state.memo["shown"] = shown_values(desired)
-        return plan_board(desired, snapshot, state.id_map, state.memo, conflicts)
+        ops = plan_board(desired, snapshot, state.id_map, state.memo, conflicts)
+        return ops + plan_matrix(desired, snapshot, state.id_map, ops)
 
     def apply(self, ops: Sequence[BoardOp], state: ConnectorState, journal: Journal) -> ApplyResult:
         """Perform ``ops`` (planned from the last read board) in order; consecutive item creates go out as

@@ -24,8 +24,10 @@ connection                connector between two cards          to, label (captio
 ========================  ===================================  =====================================
 
 Everything else on a card (channel, direction, owner, importance, performance, metrics, actions,
-thoughts) is display only. Rows for touchpoints, emotions, pain points and opportunities are added
-(``row:<kind>``) when the journey has no lane of that kind; they carry nothing.
+thoughts, the IPA quadrant as colour, field and ``concentrate here`` badge tag) is display only. Rows
+for touchpoints, emotions, pain points and opportunities are added (``row:<kind>``) when the journey has
+no lane of that kind; they carry nothing. The "Importance × Performance" frame beside the journey
+(``ipa-…`` keys, :mod:`connectors.miro.matrix`) is display only too.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
-from cjm_sync.schema import Channel, Journey, Lane, LaneKind, StageKind, Touchpoint
+from cjm_sync.schema import Channel, IpaQuadrant, Journey, Lane, LaneKind, StageKind, Touchpoint
 from connectors.miro.richtext import to_html
 
 STICKY_KIND_COLOURS: Mapping[str, str] = {"pain_point": "red", "opportunity": "light_green"}
@@ -82,11 +84,26 @@ LANE_COLOURS: Mapping[LaneKind, str] = {
 """Fill colour of a lane label shape, by lane kind."""
 
 CARD_COLOUR = "#2d9bf0"
+QUADRANT_COLOURS: Mapping[IpaQuadrant, str] = {
+    IpaQuadrant.CONCENTRATE_HERE: "#d9534f",
+    IpaQuadrant.KEEP_UP_THE_GOOD_WORK: "#2e8b57",
+    IpaQuadrant.LOW_PRIORITY: "#8c8c8c",
+    IpaQuadrant.POSSIBLE_OVERKILL: "#e0a526",
+}
+"""App-card and matrix-marker colour by IPA quadrant (display only, from the touchpoint's annotations)."""
+QUADRANT_LABELS: Mapping[IpaQuadrant, str] = {
+    IpaQuadrant.CONCENTRATE_HERE: "concentrate here",
+    IpaQuadrant.KEEP_UP_THE_GOOD_WORK: "keep up the good work",
+    IpaQuadrant.LOW_PRIORITY: "low priority",
+    IpaQuadrant.POSSIBLE_OVERKILL: "possible overkill",
+}
 EMOTION_COLOUR = "#fff9b1"
 CONFLICT_TAG = "cjm-sync: conflict"
 MOMENT_OF_TRUTH_TAG = "moment of truth"
 CHANNEL_TAG_PREFIX = "channel: "
-TAG_COLOURS: Mapping[str, str] = {CONFLICT_TAG: "red", MOMENT_OF_TRUTH_TAG: "magenta"}
+CONCENTRATE_TAG = "concentrate here"
+"""Badge tag of a touchpoint in the IPA "concentrate here" quadrant (display only: set from annotations)."""
+TAG_COLOURS: Mapping[str, str] = {CONFLICT_TAG: "red", MOMENT_OF_TRUTH_TAG: "magenta", CONCENTRATE_TAG: "violet"}
 CHANNEL_TAG_COLOUR = "blue"
 SUMMARY_MARK = "——"
 """Line separating a card's description (carried) from its actions/thoughts summary (display)."""
@@ -96,6 +113,15 @@ BADGE_WIDTH = 100.0
 STICKY_WIDTH = 200.0
 EMOTION_SIZE = 60.0
 IMPLICIT_ROWS = (LaneKind.TOUCHPOINTS, LaneKind.EMOTIONS, LaneKind.PAIN_POINTS, LaneKind.OPPORTUNITIES)
+
+
+MATRIX_PREFIX = "ipa-"
+"""Key prefix of the items of the "Importance × Performance" frame (:mod:`connectors.miro.matrix`)."""
+
+
+def is_matrix_key(entity: str) -> bool:
+    """Whether an id-map key belongs to the matrix frame (display only: never read back)."""
+    return entity.startswith(MATRIX_PREFIX)
 
 
 def key(kind: str, entity_id: str) -> str:
@@ -219,9 +245,18 @@ def _rating(pair: Any) -> str:
     return " · ".join(parts)
 
 
+def card_colour(tp: Touchpoint) -> str:
+    """App-card colour: its IPA quadrant's (:data:`QUADRANT_COLOURS`) when placed, else the default."""
+    quadrant = tp.annotations.ipa_quadrant if tp.annotations else None
+    return QUADRANT_COLOURS[quadrant] if quadrant else CARD_COLOUR
+
+
 def card_fields(tp: Touchpoint) -> list[dict[str, str]]:
     """App-card preview fields (display only)."""
     fields: list[tuple[str, str]] = []
+    quadrant = tp.annotations.ipa_quadrant if tp.annotations else None
+    if quadrant:
+        fields.append(("IPA quadrant", QUADRANT_LABELS[quadrant]))
     if tp.channel:
         fields.append(("Channel", tp.channel.value + (f" ({tp.direction.value})" if tp.direction else "")))
     if tp.moment_of_truth:
@@ -290,7 +325,7 @@ def desired_items(journey: Journey, rows: list[RowSpec]) -> tuple[list[Desired],
                 card,
                 "app_card",
                 {"title": to_html(tp.title), "description": to_html(card_description(tp)), "fields": card_fields(tp)},
-                {"fillColor": CARD_COLOUR},
+                {"fillColor": card_colour(tp)},
                 width=CARD_WIDTH,
                 cell=(key("stage", tp.stage), tp_row),
             )
@@ -298,6 +333,8 @@ def desired_items(journey: Journey, rows: list[RowSpec]) -> tuple[list[Desired],
         tags = {channel_tag(tp.channel)} if tp.channel else set()
         if tp.moment_of_truth:
             tags.add(MOMENT_OF_TRUTH_TAG)
+        if tp.annotations and tp.annotations.ipa_quadrant is IpaQuadrant.CONCENTRATE_HERE:
+            tags.add(CONCENTRATE_TAG)
         items.append(
             Desired(
                 key("badge", tp.id),

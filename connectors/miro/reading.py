@@ -40,6 +40,7 @@ from connectors.miro.mapping import (
     STAGE_COLOURS,
     STICKY_KIND_COLOURS,
     description_of,
+    is_matrix_key,
     key,
     lane_label,
     link_key,
@@ -243,7 +244,9 @@ def interpret(
 
     inside = {i.id for i in snapshot.children(frame)} | {frame.id}
     known_outside = [
-        i for i in snapshot.items.values() if i.id not in inside and i.id in inverse and i.id not in structure
+        i
+        for i in snapshot.items.values()
+        if i.id not in inside and i.id in inverse and i.id not in structure and not is_matrix_key(inverse[i.id])
     ]
     result.unplaced += [
         f"{describe(i)}: outside the journey frame"
