@@ -13,9 +13,10 @@ cjm-sync database) with the URL's password removed from every message.
 
 from __future__ import annotations
 
+import itertools
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
@@ -24,6 +25,7 @@ from psycopg import errors as pg_errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from cjm_sync.errors import ConfigError, LockedError, redact, register_secret
+from cjm_sync.state._codec import Row
 from cjm_sync.state.migrations import LATEST_VERSION, migrate
 from cjm_sync.state.pg_lock import MIGRATION_KEY, NAMESPACE, AdvisoryJourneyLock
 from cjm_sync.state.sql_store import Clock, DBConnection, Dialect, SqlStateStore
@@ -32,6 +34,8 @@ POSTGRES = Dialect("postgresql", "format")
 POOL_MAX = 8
 """Connections one process keeps open to one database (a worker with ``--concurrency N`` needs N)."""
 
+_STREAM_BATCH = 500
+_cursor_ids = itertools.count(1)
 _pools: dict[str, ConnectionPool[Any]] = {}
 _pools_guard = threading.Lock()
 
@@ -162,6 +166,24 @@ class PostgresStateStore(SqlStateStore):
             yield
         finally:
             self._query("SELECT pg_advisory_unlock(?, ?)", (NAMESPACE, MIGRATION_KEY))
+
+    def _stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Row]:
+        """Rows through a server-side cursor (``WITH HOLD``, 500 rows a fetch): a client-side cursor would
+        load a whole CRM record cache into memory before the first row."""
+        with self._guard():
+            cursor = self._pg.cursor(name=f"cjm_stream_{next(_cursor_ids)}", withhold=True)
+            cursor.itersize = _STREAM_BATCH
+            cursor.execute(self.dialect.sql(sql), tuple(params))
+        try:
+            while True:
+                with self._guard():
+                    batch = cursor.fetchmany(_STREAM_BATCH)
+                if not batch:
+                    return
+                yield from (tuple(row) for row in batch)
+        finally:
+            with suppress(psycopg.Error):
+                cursor.close()
 
     def _driver_errors(self) -> tuple[type[Exception], ...]:
         return (psycopg.Error,)

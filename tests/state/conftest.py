@@ -15,7 +15,7 @@ import pytest
 
 from cjm_sync.state import SQLiteStateStore, SqlStateStore
 
-BOTH_BACKENDS = frozenset({"test_state_data", "test_state_logs", "test_state_postgres"})
+BOTH_BACKENDS = frozenset({"test_state_data", "test_state_logs", "test_state_postgres", "test_state_crm"})
 
 
 class TickingClock:
