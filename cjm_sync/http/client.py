@@ -115,6 +115,11 @@ class ApiClient:
         )
 
     @property
+    def base_url(self) -> str:
+        """The base URL every relative path is resolved against."""
+        return str(self._http.base_url)
+
+    @property
     def stats(self) -> CallStats:
         """Counters for every call this client sent."""
         return self._stats
