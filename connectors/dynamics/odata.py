@@ -5,6 +5,7 @@ Everything here is pure string building, so the queries are easy to test and to 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -43,10 +44,15 @@ def apply_count(filter_text: str, group_by: Sequence[str], alias: str = "n") -> 
     return f"filter({filter_text})/groupby(({','.join(group_by)}),aggregate($count as {alias}))"
 
 
-def split_range(start: datetime, end: datetime) -> tuple[tuple[datetime, datetime], tuple[datetime, datetime]]:
-    """Two halves of ``[start, end)``, cut at a whole second (Dataverse keeps createdon to the second)."""
-    middle = start + (end - start) / 2
-    middle = middle.replace(microsecond=0)
-    if middle <= start:
-        middle = start + (end - start) / 2
-    return (start, middle), (middle, end)
+def split_range(start: datetime, end: datetime, parts: int = 2) -> list[tuple[datetime, datetime]]:
+    """``[start, end)`` cut into ``parts`` contiguous ranges of (nearly) equal length, at whole seconds
+    where possible (Dataverse keeps createdon to the second); together they cover the range exactly."""
+    cuts = [start]
+    for i in range(1, parts):
+        cut = start + (end - start) * i / parts
+        rounded = cut.replace(microsecond=0)
+        cut = rounded if rounded > cuts[-1] else cut
+        if cuts[-1] < cut < end:
+            cuts.append(cut)
+    cuts.append(end)
+    return list(itertools.pairwise(cuts))

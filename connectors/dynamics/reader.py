@@ -174,7 +174,9 @@ class EnvironmentReader:
             return {}
         key = (f"{logical}:{','.join(group_by)}", start, end)
         if key not in self._counts:
-            self._counts[key] = self.client.count_by(info.entity_set, group_by, start, end)
+            self._counts[key] = self.client.count_by(
+                info.entity_set, group_by, start, end, logical_name=info.logical_name
+            )
         return self._counts[key]
 
     def key_part(self, kind: TouchpointKind, group: tuple[Any, ...]) -> str | None:

@@ -28,6 +28,11 @@ def test_query_text() -> None:
         "filter(statecode eq 0)/groupby((caseorigincode),aggregate($count as n))"
     )
     (a, b), (c, d) = split_range(start, ANCHOR)
+    assert [p[0] for p in split_range(start, ANCHOR, 3)] == [
+        start,
+        start + timedelta(days=10),
+        start + timedelta(days=20),
+    ]
     assert (a, b, c, d) == (start, start + timedelta(days=15), start + timedelta(days=15), ANCHOR)
 
 
@@ -129,3 +134,21 @@ def test_403_names_the_missing_privilege(sandbox: DataverseSandbox) -> None:
     with pytest.raises(ConfigError, match="prvReadIncident") as caught:
         DataverseClient(api).count_by("incidents", ["caseorigincode"], ANCHOR - timedelta(days=1), ANCHOR)
     assert "missing permission" in caught.value.message
+
+
+def test_a_window_over_the_limit_is_cut_by_the_table_size(
+    sandbox: DataverseSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import connectors.dynamics.client as client_module
+
+    start = ANCHOR - timedelta(days=400)
+    client = _client(sandbox)
+    whole = client.count_by("emails", ["directioncode"], start, ANCHOR)
+    total = sum(whole.values())
+    sandbox.aggregate_limit = total // 5  # the window holds five times the limit
+    monkeypatch.setattr(client_module, "_ROWS_PER_PART", sandbox.aggregate_limit * 4 // 5)
+    sandbox.calls.clear()
+    split = client.count_by("emails", ["directioncode"], start, ANCHOR, logical_name="email")
+    assert split == whole
+    assert any("RetrieveTotalRecordCount" in c.path for c in sandbox.calls)
+    assert len(sandbox.calls) <= 10  # 1 refused + 1 table size + the parts (+ a few re-cuts), not a page walk

@@ -60,7 +60,8 @@ def _change_things(env: DataverseSandbox, rng: random.Random) -> None:
             succeededon=case["createdon"] + timedelta(hours=rng.uniform(0.5, 9)),
         )
         env.create("incidentresolutions", {
-            "activityid": f"00000000-0000-4000-8000-{rng.randrange(16**12):012x}", "_incidentid_value": case["incidentid"],
+            "activityid": f"00000000-0000-4000-8000-{rng.randrange(16**12):012x}",
+            "_incidentid_value": case["incidentid"],
             "actualend": case["createdon"] + timedelta(hours=rng.uniform(10, 90)), "statecode": 1, "statuscode": 2,
             "subject": "resolved again", "createdon": ANCHOR - timedelta(hours=1),
         })  # fmt: skip
@@ -77,7 +78,7 @@ def _change_things(env: DataverseSandbox, rng: random.Random) -> None:
 def test_incremental_equals_full_and_reads_a_fraction() -> None:
     env = DataverseSandbox(records=12_000, seed=31, anchor=ANCHOR, now=lambda: ANCHOR)
     cache = MemoryCache()
-    first, first_rows, _ = _pull(env, cache)
+    first, _, _ = _pull(env, cache)
     again, again_rows, _ = _pull(env, cache)
     assert again == first
     assert again_rows == 0  # nothing changed: the delta links return nothing

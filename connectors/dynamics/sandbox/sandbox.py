@@ -10,6 +10,7 @@ Over loopback: ``with sandbox.serve() as servers: servers.data_url, servers.auth
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -22,7 +23,7 @@ from uuid import UUID
 import httpx
 
 from .batch import answer_batch
-from .edm import Table, table_by_set
+from .edm import TABLES, Table, table_by_set
 from .errors import EXPIRED_TOKEN, NOT_FOUND, PRIVILEGE, ODataError, query_error
 from .generator import OPTION_SETS, Generated, generate
 from .login import LoginAuthority
@@ -204,6 +205,8 @@ class DataverseSandbox:
                 "UserId": str(UUID(int=abs(hash(user)) % 2**128)),
                 "OrganizationId": "7a1f6c3e-0000-0000-0000-000000000002",
             }), 0  # fmt: skip
+        if path.startswith("RetrieveTotalRecordCount("):
+            return json_response(200, self._total_record_count(request)), 0
         if self.metadata.matches(path):
             return json_response(200, self.metadata.answer(path, request.query, context)), 0
         single = _SINGLE.match(path)
@@ -225,6 +228,24 @@ class DataverseSandbox:
         if tail:
             raise ODataError(404, NOT_FOUND, f"Resource not found for the segment '{tail}'.")
         return self._collection(request, table, context)
+
+    def _total_record_count(self, request: Request) -> dict[str, Any]:
+        """``RetrieveTotalRecordCount(EntityNames=@p1)?@p1=["incident"]``: row counts per table (a snapshot)."""
+        try:
+            names = json.loads(request.query.get("@p1", ""))
+        except ValueError:
+            raise query_error('RetrieveTotalRecordCount needs EntityNames, e.g. @p1=["account"].') from None
+        by_logical = {t.logical_name: t for t in TABLES}
+        values = []
+        for name in names if isinstance(names, list) else []:
+            if name not in by_logical:
+                raise ODataError(404, NOT_FOUND, f"Could not find an entity with LogicalName = '{name}'.")
+            values.append(self.store.count(by_logical[name].entity_set))
+        return {
+            "@odata.context": f"{request.base_url}{API_ROOT}$metadata"
+            "#Microsoft.Dynamics.CRM.RetrieveTotalRecordCountResponse",
+            "EntityRecordCountCollection": {"Count": len(values), "IsReadOnly": False, "Keys": names, "Values": values},
+        }
 
     def _table(self, entity_set: str, user: str) -> Table:
         table = table_by_set(entity_set)
