@@ -132,6 +132,7 @@ class ApiClient:
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         data: Mapping[str, Any] | None = None,
+        content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         kind: CallKind | None = None,
         resolutions: Overrides | None = None,
@@ -157,7 +158,14 @@ class ApiClient:
             nonlocal attempts, url
             attempts += 1
             request = self._http.build_request(
-                method, path, params=params or None, json=json, data=data, headers=headers, extensions=extensions
+                method,
+                path,
+                params=params or None,
+                json=json,
+                data=data,
+                content=content,
+                headers=headers,
+                extensions=extensions,
             )
             url = str(request.url)
             return self._http.send(request)

@@ -140,6 +140,10 @@ class DynamicsConnector:
         reader = EnvironmentReader(self.client, self.scope)
         reader.load_entities(_ALL_TABLES)
         window, previous = request.window, request.window.previous
+        reader.prefetch(
+            [(p.logical_name, ("traversedpath",), window.start, window.end) for p in reader.processes()]
+            + [(k.logical, k.group_by, w.start, w.end) for k in TOUCHPOINT_KINDS for w in (window, previous)]
+        )
         stages = []
         for process in reader.processes():
             paths = reader.path_counts(process, window.start, window.end)
@@ -230,6 +234,20 @@ class DynamicsConnector:
             tables.add("msfp_survey")
         reader.load_entities(tables)
         processes = {p.entity_set: p for p in reader.processes()} if "bpf" in kinds else {}
+        window = request.window
+        bpf_sets = {k.parts[0] for p in parsed for k in p.keys if k.kind == "bpf"}
+        reader.prefetch(
+            [
+                (p.logical_name, ("traversedpath",), window.start, window.end)
+                for p in processes.values()
+                if p.entity_set in bpf_sets
+            ]
+            + [
+                (KIND_BY_LOGICAL[kind].logical, KIND_BY_LOGICAL[kind].group_by, w.start, w.end)
+                for kind in sorted(kinds & set(KIND_BY_LOGICAL))
+                for w in (window, window.previous)
+            ]
+        )
         if "incident" in kinds:
             for logical, columns in ROW_COLUMNS.items():
                 reader.sync_rows(cache, logical, columns, full=request.full)

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from connectors.dynamics.catalog import KIND_BY_LOGICAL, TouchpointKind
-from connectors.dynamics.client import DataverseClient, DeltaExpired, EntityInfo
+from connectors.dynamics.client import CountSpec, DataverseClient, DeltaExpired, EntityInfo
 from connectors.dynamics.keys import DIRECTIONS, UNKNOWN, kebab, option_key
 from connectors.dynamics.odata import datetime_literal
 
@@ -178,6 +178,17 @@ class EnvironmentReader:
                 info.entity_set, group_by, start, end, logical_name=info.logical_name
             )
         return self._counts[key]
+
+    def prefetch(self, wanted: Iterable[tuple[str, tuple[str, ...], datetime, datetime]]) -> None:
+        """Fetch the counts ``(logical, group_by, start, end)`` not memoised yet, batched."""
+        todo = []
+        for logical, group_by, start, end in dict.fromkeys(wanted):
+            info = self.entity(logical)
+            key = (f"{logical}:{','.join(group_by)}", start, end)
+            if info is not None and key not in self._counts:
+                todo.append((key, CountSpec(info.entity_set, group_by, start, end, info.logical_name)))
+        for (key, _), counts in zip(todo, self.client.count_many([spec for _, spec in todo]), strict=True):
+            self._counts[key] = counts
 
     def key_part(self, kind: TouchpointKind, group: tuple[Any, ...]) -> str | None:
         """The key's value part for an aggregate group (``None`` for kinds without one)."""

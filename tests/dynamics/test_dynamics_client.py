@@ -152,3 +152,25 @@ def test_a_window_over_the_limit_is_cut_by_the_table_size(
     assert split == whole
     assert any("RetrieveTotalRecordCount" in c.path for c in sandbox.calls)
     assert len(sandbox.calls) <= 10  # 1 refused + 1 table size + the parts (+ a few re-cuts), not a page walk
+
+
+def test_counts_are_batched_and_fall_back_when_batch_is_refused(sandbox: DataverseSandbox) -> None:
+    from connectors.dynamics.client import CountSpec
+    from connectors.dynamics.sandbox.wire import Response
+
+    start = ANCHOR - timedelta(days=30)
+    specs = [CountSpec(s, ("statecode",), start, ANCHOR) for s in ("emails", "phonecalls", "appointments")]
+    client = _client(sandbox)
+    batched = client.count_many(specs)
+    assert sorted(c.in_batch for c in sandbox.calls) == [False, True, True, True]
+    assert batched == [client.count_by(s.entity_set, s.group_by, s.start, s.end) for s in specs]
+
+    handle = sandbox.handle
+    sandbox.handle = lambda r: Response(404, {}, b"") if r.path.endswith("$batch") else handle(r)  # type: ignore[method-assign]
+    sandbox.calls.clear()
+    client = _client(sandbox)
+    fallback = client.count_many(specs)
+    again = client.count_many(specs)
+    assert fallback == again == batched
+    assert not any(c.in_batch for c in sandbox.calls)
+    assert len(sandbox.calls) == 6  # the refused $batch is not logged by the stand-in; 3 + 3 single counts

@@ -129,7 +129,9 @@ def test_counts_are_aggregates_split_under_the_limit() -> None:
     connector = DynamicsConnector.connect(URL, BearerAuth("t0ken-value"), transport=env.transport())
     whole = connector.pull(PullRequest("j", link, WINDOW), MemoryCache()).facts
     counted = [c for c in env.calls if c.path.endswith("/emails")]
-    assert len(counted) == 2  # one $apply for the window, one for the previous window
+    assert len(counted) == 2  # one $apply for the window, one for the previous window…
+    assert all(c.in_batch for c in counted)  # …sent together in one $batch
+    assert len([c for c in env.calls if c.path.endswith("/$batch")]) == 1
     assert all("$apply" in c.query and c.rows == 0 for c in counted)
     env.aggregate_limit = 40
     env.calls.clear()

@@ -56,6 +56,8 @@ class CallRecord:
     status: int
     rows: int
     prefer: str = ""
+    in_batch: bool = False
+    """Answered as a part of a ``$batch`` request (not an HTTP request of its own)."""
 
 
 @dataclass
@@ -194,7 +196,7 @@ class DataverseSandbox:
         if path is None:
             raise ODataError(404, NOT_FOUND, f"Resource not found for the segment '{request.path}'.")
         if path == "$batch" and request.method == "POST":
-            return answer_batch(request, lambda inner: self._route(inner, user)), 0
+            return answer_batch(request, lambda inner: self._batched(inner, user)), 0
         if request.method != "GET":
             raise ODataError(405, "0x80060888", f"The sandbox serves reads only; {request.method} is not allowed.")
         context = f"{request.base_url}{API_ROOT}$metadata"
@@ -246,6 +248,16 @@ class DataverseSandbox:
             "#Microsoft.Dynamics.CRM.RetrieveTotalRecordCountResponse",
             "EntityRecordCountCollection": {"Count": len(values), "IsReadOnly": False, "Keys": names, "Values": values},
         }
+
+    def _batched(self, request: Request, user: str) -> tuple[Response, int]:
+        try:
+            response, rows = self._route(request, user)
+        except ODataError as exc:
+            response, rows = json_response(exc.status, exc.body(), exc.headers), 0
+        self.calls.append(
+            CallRecord(request.method, request.path, dict(request.query), response.status, rows, in_batch=True)
+        )
+        return response, rows
 
     def _table(self, entity_set: str, user: str) -> Table:
         table = table_by_set(entity_set)
