@@ -42,7 +42,7 @@ from connectors.dynamics.catalog import (
     channel_for,
 )
 from connectors.dynamics.client import PERMISSION_HINT, DataverseClient, open_api
-from connectors.dynamics.keys import SourceKey, check_key, option_key, parse_key
+from connectors.dynamics.keys import SourceKey, check_key, kebab, option_key, parse_key
 from connectors.dynamics.metrics import change_percent, median, nps, percent, round2
 from connectors.dynamics.odata import apply_count, in_window
 from connectors.dynamics.reader import EnvironmentReader, Process, parse_instant
@@ -188,7 +188,7 @@ class DynamicsConnector:
             text = next((lbl for v, lbl in labels.items() if option_key(v, labels) == part and lbl), part)
             return f"{kind.noun} from {text}"
         if logical == "msfp_surveyresponse":
-            name = next((n for n in reader.surveys().values() if option_key(1, {1: n}) == part), part)
+            name = next((n for n in reader.surveys().values() if kebab(n) == part), part)
             return f"{kind.noun}: {name}"
         return f"{kind.noun} ({part})"
 
@@ -354,7 +354,7 @@ class DynamicsConnector:
             labels = reader.labels(logical, kind.option_column)
             return {f"dynamics:{logical}:{option_key(v, labels)}" for v in labels} | {f"dynamics:{logical}:unknown"}
         if logical == "msfp_surveyresponse":
-            return {f"dynamics:{logical}:{option_key(1, {1: n})}" for n in reader.surveys().values()}
+            return {f"dynamics:{logical}:{kebab(n) or 'unknown'}" for n in reader.surveys().values()}
         if logical in ("phonecall", "email"):
             return {f"dynamics:{logical}:incoming", f"dynamics:{logical}:outgoing"}
         return {f"dynamics:{logical}"}
