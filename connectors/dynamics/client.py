@@ -68,9 +68,7 @@ RESOLUTIONS: Mapping[int | type[BaseException], Resolution] = {
 }
 
 
-def open_api(
-    url: str, auth: httpx.Auth, *, transport: httpx.BaseTransport | None = None, max_concurrency: int = 4
-) -> ApiClient:
+def open_api(url: str, auth: httpx.Auth, *, transport: httpx.BaseTransport | None = None) -> ApiClient:
     """The HTTP client for the environment at ``url``: OData headers, Dataverse's 401/403 meanings.
 
     429s are retried after exactly ``Retry-After`` seconds by the core's retry policy.
@@ -82,7 +80,7 @@ def open_api(
         transport=transport,
         resolutions=RESOLUTIONS,
         headers={"OData-MaxVersion": "4.0", "OData-Version": "4.0", "Accept": "application/json"},
-        max_concurrency=max_concurrency,
+        max_concurrency=1,  # reads go one at a time: far below Dataverse's 52 concurrent requests per user
     )
 
 

@@ -111,14 +111,12 @@ class DynamicsConnector:
             authority_host=settings.authority_host,
             ca_bundle=settings.ca_bundle(),
         )
-        return cls.connect(url, auth, transport=transport, max_concurrency=settings.max_concurrency)
+        return cls.connect(url, auth, transport=transport)
 
     @classmethod
-    def connect(
-        cls, url: str, auth: httpx.Auth, *, transport: httpx.BaseTransport | None = None, max_concurrency: int = 4
-    ) -> DynamicsConnector:
+    def connect(cls, url: str, auth: httpx.Auth, *, transport: httpx.BaseTransport | None = None) -> DynamicsConnector:
         """A connector for the environment at ``url`` (``https://<org>.crm.dynamics.com``)."""
-        api = open_api(url, auth, transport=transport, max_concurrency=max_concurrency)
+        api = open_api(url, auth, transport=transport)
         return cls(api)
 
     @classmethod

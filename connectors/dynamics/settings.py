@@ -52,7 +52,6 @@ class DynamicsSettings(BaseModel):
     certificate_path: str | None = None
     certificate_password: SecretStr | None = None
     authority_host: str | None = None
-    max_concurrency: int = Field(default=4, ge=1, le=16, description="Parallel requests (Dataverse refuses > 52).")
     sandbox: bool = False
 
     @classmethod

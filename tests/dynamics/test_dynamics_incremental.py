@@ -91,6 +91,7 @@ def test_incremental_equals_full_and_reads_a_fraction() -> None:
     assert 0 < incremental_rows <= full_rows / 5
     full_again, _, _ = _pull(env, cache, full=True)
     assert full_again == full
+    assert env.protection.peak_concurrency("sandbox-user") == 1  # one read at a time, far below 52
 
 
 def test_an_expired_delta_token_costs_one_full_read_of_the_table() -> None:
