@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -136,10 +136,9 @@ def _error_code(response: httpx.Response) -> str:
 class DataverseClient:
     """Reads against one Dataverse environment through ``api`` (base URL ``…/api/data/v9.2/``)."""
 
-    def __init__(self, api: ApiClient, *, on_rows: Callable[[int], None] | None = None) -> None:
+    def __init__(self, api: ApiClient) -> None:
         self.api = api
         self.rows_read = 0
-        self._on_rows = on_rows
         self._totals: dict[str, int | None] = {}
         self._batch_ok = True
 
@@ -152,10 +151,11 @@ class DataverseClient:
             raise FatalAPIError("expected a JSON object", connector=self.api.connector, method="GET", url=path)
         return body
 
-    def _count_rows(self, n: int) -> None:
-        self.rows_read += n
-        if self._on_rows is not None:
-            self._on_rows(n)
+    def _count_rows(self, entity_set: str, n: int) -> None:
+        """Count rows read; long reads report their progress every page (``-v`` shows it)."""
+        before, self.rows_read = self.rows_read, self.rows_read + n
+        if before // PAGE_SIZE != self.rows_read // PAGE_SIZE:
+            logger.info("%s: %d rows read so far", entity_set, self.rows_read)
 
     # -------------------------------------------------------------- metadata
     def entities(self, logical_names: Sequence[str]) -> dict[str, EntityInfo]:
@@ -360,7 +360,7 @@ class DataverseClient:
             headers={"Prefer": f"odata.maxpagesize={PAGE_SIZE}"},
             kind=CallKind.LIST,
         ):
-            self._count_rows(1)
+            self._count_rows(entity_set, 1)
             yield row
 
     def changes(self, entity_set: str, select: Sequence[str], delta_link: str | None) -> ChangeSet:
@@ -393,7 +393,7 @@ class DataverseClient:
                     result.deleted.append(str(row.get("id")))
                 else:
                     result.upserts.append(row)
-            self._count_rows(len(body.get("value", [])))
+            self._count_rows(entity_set, len(body.get("value", [])))
             result.delta_link = body.get("@odata.deltaLink") or result.delta_link
             url = body.get("@odata.nextLink")
             if url is not None:
