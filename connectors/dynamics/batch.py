@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 __all__ = ["BatchAnswer", "encode_batch", "parse_batch"]
 
@@ -34,7 +34,7 @@ def encode_batch(base_url: str, requests: Sequence[tuple[str, Mapping[str, str]]
     boundary = f"batch_{uuid.uuid4()}"
     parts = []
     for path, params in requests:
-        query = urlencode(params, safe="$(),'=/:@") if params else ""
+        query = urlencode(params, safe="$(),'=/:@", quote_via=quote) if params else ""
         url = f"{base_url.rstrip('/')}/{path}" + (f"?{query}" if query else "")
         parts.append(
             f"--{boundary}\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n"

@@ -159,20 +159,27 @@ class DataverseClient:
 
     # -------------------------------------------------------------- metadata
     def entities(self, logical_names: Sequence[str]) -> dict[str, EntityInfo]:
-        """Entity set name and ``ChangeTrackingEnabled`` of each table (missing tables are left out)."""
+        """Entity set name and ``ChangeTrackingEnabled`` of each table (missing tables are left out).
+
+        One request filtered on the names; where the metadata endpoint refuses that filter, every
+        table's definition is read (still one request) and the wanted ones kept.
+        """
+        select = {"$select": "LogicalName,EntitySetName,ChangeTrackingEnabled,PrimaryIdAttribute"}
         wanted = " or ".join(f"LogicalName eq {string_literal(n)}" for n in logical_names)
-        body = self.get(
-            "EntityDefinitions",
-            {"$select": "LogicalName,EntitySetName,ChangeTrackingEnabled,PrimaryIdAttribute", "$filter": wanted},
+        response = self.api.request(
+            "GET", "EntityDefinitions", params={**select, "$filter": wanted}, resolutions=_ANSWER_400
         )
+        if response.status_code == 400:
+            response = self.api.request("GET", "EntityDefinitions", params=select)
         found = {}
-        for row in body.get("value", []):
-            found[row["LogicalName"]] = EntityInfo(
-                row["LogicalName"],
-                row["EntitySetName"],
-                bool(row.get("ChangeTrackingEnabled")),
-                row.get("PrimaryIdAttribute") or f"{row['LogicalName']}id",
-            )
+        for row in response.json().get("value", []):
+            if row.get("LogicalName") in logical_names:
+                found[row["LogicalName"]] = EntityInfo(
+                    row["LogicalName"],
+                    row["EntitySetName"],
+                    bool(row.get("ChangeTrackingEnabled")),
+                    row.get("PrimaryIdAttribute") or f"{row['LogicalName']}id",
+                )
         return found
 
     def option_labels(self, logical_name: str, column: str, *, status: bool = False) -> dict[int, str | None]:
@@ -182,8 +189,17 @@ class DataverseClient:
             f"EntityDefinitions(LogicalName='{logical_name}')/Attributes(LogicalName='{column}')"
             f"/Microsoft.Dynamics.CRM.{cast}"
         )
-        body = self.get(path, {"$select": "LogicalName", "$expand": "OptionSet($select=Options)"})
+        response = self.api.request(
+            "GET",
+            path,
+            params={"$select": "LogicalName", "$expand": "OptionSet($select=Options)"},
+            resolutions={404: Resolution(Action.IGNORE)},
+        )
         labels: dict[int, str | None] = {}
+        if response.status_code == 404:  # no such choice column here: keys fall back to option numbers
+            logger.warning("%s.%s has no option-set metadata; keys use option numbers", logical_name, column)
+            return labels
+        body = response.json()
         for option in (body.get("OptionSet") or {}).get("Options", []):
             label = option.get("Label") or {}
             user = label.get("UserLocalizedLabel") or {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -174,3 +175,24 @@ def test_counts_are_batched_and_fall_back_when_batch_is_refused(sandbox: Dataver
     assert fallback == again == batched
     assert not any(c.in_batch for c in sandbox.calls)
     assert len(sandbox.calls) == 6  # the refused $batch is not logged by the stand-in; 3 + 3 single counts
+
+
+def test_metadata_without_filter_support_or_option_sets(sandbox: DataverseSandbox) -> None:
+    from connectors.dynamics.sandbox.wire import Response
+
+    handle = sandbox.handle
+
+    def strict(request: Any) -> Response:
+        if request.path.endswith("/EntityDefinitions") and "$filter" in request.query:
+            return Response(400, {"Content-Type": "application/json"}, b'{"error":{"code":"0x0","message":"no"}}')
+        return handle(request)
+
+    sandbox.handle = strict  # type: ignore[method-assign]
+    client = _client(sandbox)
+    found = client.entities(["incident", "lead", "nosuchtable"])
+    assert {k: (v.entity_set, v.change_tracking, v.key) for k, v in found.items()} == {
+        "incident": ("incidents", True, "incidentid"),
+        "lead": ("leads", True, "leadid"),
+    }
+    assert client.option_labels("incident", "nosuchcolumn") == {}
+    assert client.option_labels("lead", "leadsourcecode")[7] == "Trade Show"
