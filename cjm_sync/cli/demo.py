@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import shutil
 from collections.abc import Callable
+from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from cjm_sync.cli.jobs import open_state, sandbox_path
 from cjm_sync.engine.resolution import resolve
 from cjm_sync.errors import EXIT_CONFLICTS, UsageError
 from cjm_sync.files import load_journey, save_journey
+from cjm_sync.plugins import ConnectorKind, load_connector
 from cjm_sync.state.records import ConflictStatus
 
 BOARD = "demo-board"
@@ -35,7 +38,7 @@ def _step(app: AppContext, text: str) -> None:
     app.info(click.style(f"\n── {text}", bold=True))
 
 
-def _sync(app: AppContext, command: str = "sync") -> int:
+def _sync(app: AppContext, command: str = "sync", crm: tuple[str, ...] = (), as_of: str | None = None) -> int:
     try:
         run_jobs(
             app,
@@ -50,6 +53,8 @@ def _sync(app: AppContext, command: str = "sync") -> int:
             write_file=True,
             write_board=True,
             dry_run=command == "plan",
+            crm=crm,
+            as_of=as_of,
         )
     except SystemExit as done:
         return int(done.code or 0)
@@ -85,6 +90,22 @@ def _person_edits(human: Any, ids: dict[str, str], items: dict[str, Any]) -> Non
     )
 
 
+def _link_crm(name: str) -> list[str]:
+    """Link the example journey's stages and touchpoints to CRM ``name``'s sandbox data (its
+    ``demo_sources()``: ``{"touchpoint:<id>" | "stage:<id>": [source key, ...]}``); the keys linked."""
+    factory = load_connector(name)
+    if getattr(factory, "kind", None) is not ConnectorKind.CRM or not hasattr(factory, "demo_sources"):
+        raise UsageError(f"--crm {name}: the connector has no demo data for the example journey")
+    sources: dict[str, list[str]] = factory.demo_sources()
+    loaded = load_journey(Path(JOURNEY))
+    journey = loaded.journey.model_copy(deep=True)
+    for kind, items in (("stage", journey.stages), ("touchpoint", journey.touchpoints)):
+        for item in items:
+            item.sources = list(sources.get(f"{kind}:{item.id}", item.sources))
+    save_journey(loaded, journey)
+    return [key for keys in sources.values() for key in keys]
+
+
 def _lead_edits() -> None:
     loaded = load_journey(Path(JOURNEY))
     journey = loaded.journey.model_copy(deep=True)
@@ -105,9 +126,18 @@ def _lead_edits() -> None:
     show_default=True,
     help="Working folder (recreated on every run).",
 )
+@click.option(
+    "--crm",
+    metavar="NAME",
+    help="Also pull this CRM's metrics (its built-in sandbox) onto the journey at every sync, e.g. dynamics.",
+)
 @pass_app
-def demo_cmd(app: AppContext, /, workdir: Path) -> None:
-    """Run a full two-way sync story on the built-in Miro sandbox (no accounts or credentials)."""
+def demo_cmd(app: AppContext, /, workdir: Path, crm: str | None) -> None:
+    """Run a full two-way sync story on the built-in Miro sandbox (no accounts or credentials).
+
+    With --crm, the example journey is first linked to that CRM's sandbox data and every sync pulls its
+    metrics (as of today, midnight UTC) before reading the board.
+    """
     if workdir.exists():
         if not (workdir / MARKER).exists():
             raise UsageError(f"{workdir} exists and was not made by `cjm-sync demo`; pass another --dir")
@@ -119,15 +149,21 @@ def demo_cmd(app: AppContext, /, workdir: Path) -> None:
     final = app
     if app.json_output:  # one JSON document: the steps run silently, the summary is the output
         app = dataclasses.replace(app, json_output=False, verbosity=-1)
+    crms: tuple[str, ...] = (crm,) if crm else ()
+    as_of = datetime.now(UTC).strftime("%Y-%m-%dT00:00:00Z") if crm else None
+    sync = functools.partial(_sync, crm=crms, as_of=as_of)
     with contextlib.chdir(workdir):
+        if crm:
+            keys = _link_crm(crm)
+            _step(app, f"0. Link the journey to {crm}: {len(keys)} source keys; each sync pulls their metrics first")
         _step(app, "1. Sync: the journey file goes onto an empty board")
-        codes["initial"] = _sync(app)
+        codes["initial"] = sync(app)
         _step(app, f"2. {PERSON} edits the board: a pain point, a card title, a new opportunity sticky")
         _edit_board(app, _person_edits)
         _step(app, "3. The CX lead edits the file: the same card title (!) and a description")
         _lead_edits()
         _step(app, "4. Sync: both sides merge field by field; the same-field edit is a conflict (exit 3)")
-        codes["merge"] = _sync(app)
+        codes["merge"] = sync(app)
         store = open_state(app)
         try:
             open_conflicts = store.conflicts("trial-signup", status=ConflictStatus.OPEN)
@@ -140,9 +176,9 @@ def demo_cmd(app: AppContext, /, workdir: Path) -> None:
         finally:
             store.close()
         _step(app, "6. Sync: the resolution reaches both sides")
-        codes["resolved"] = _sync(app)
+        codes["resolved"] = sync(app)
         _step(app, "7. Sync again: nothing left to do")
-        codes["converged"] = _sync(app)
+        codes["converged"] = sync(app)
     ok = (
         codes["initial"] == 0
         and codes["merge"] == EXIT_CONFLICTS

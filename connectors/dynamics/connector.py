@@ -120,6 +120,27 @@ class DynamicsConnector:
         return cls(api)
 
     @classmethod
+    def demo_sources(cls) -> dict[str, list[str]]:
+        """Source keys for ``cjm-sync demo --crm dynamics``: the example journey's stages and touchpoints
+        linked to the built-in sandbox's data (its process stage ids do not depend on its size)."""
+        from connectors.dynamics.sandbox import DataverseSandbox  # noqa: PLC0415 - sandbox only on demand
+
+        lead, opportunity = (
+            {name: f"dynamics:bpf:{p.entity_set}:{sid}" for sid, name in p.stages}
+            for p in sorted(DataverseSandbox(records=10).generated.processes, key=lambda p: p.entity_set)
+        )
+        return {
+            "stage:consideration": [lead["Qualify"]],
+            "stage:trial": [opportunity["Develop"]],
+            "stage:purchase": [opportunity["Close"]],
+            "touchpoint:social-ad": ["dynamics:socialactivity", "dynamics:campaignresponse"],
+            "touchpoint:signup-form": ["dynamics:lead:web"],
+            "touchpoint:onboarding-email": ["dynamics:email:outgoing", "dynamics:msfp_surveyresponse:onboarding-nps"],
+            "touchpoint:sales-call": ["dynamics:phonecall:outgoing", "dynamics:appointment"],
+            "touchpoint:cancel-flow": ["dynamics:incident:web", "dynamics:incident:phone"],
+        }
+
+    @classmethod
     def check_source_key(cls, key: str) -> str | None:
         """Why ``key`` is malformed for Dynamics (see :mod:`connectors.dynamics.keys`), or ``None``."""
         return check_key(key)

@@ -116,3 +116,15 @@ def test_missing_credentials_name_the_variables(monkeypatch: pytest.MonkeyPatch,
     assert code == 2
     assert "AZURE_TENANT_ID" in out
     assert "AZURE_CLIENT_SECRET" in out
+
+
+def test_demo_with_dynamics(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out = run("demo", "--dir", "demo", "--crm", "dynamics", "--json")
+    assert code == 0, out
+    assert json.loads(out)["ok"] is True
+    text = (tmp_path / "demo" / "trial-signup.yaml").read_text(encoding="utf-8")
+    assert "dynamics:phonecall:outgoing" in text
+    assert text.count("source: dynamics") >= 20
+    assert "time-to-resolve" in text
+    assert "conversion" in text
