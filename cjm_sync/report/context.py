@@ -81,6 +81,13 @@ def freshness(journey: Journey) -> list[Freshness]:
         oldest = known[0].isoformat() if known else "not stated"
         newest = known[-1].isoformat() if known else "not stated"
         out.append(Freshness(source, len(stamps), oldest, newest))
+    computed = sorted(
+        t.annotations.computed_at for t in journey.touchpoints if t.annotations and t.annotations.computed_at
+    )
+    if computed:
+        out.append(
+            Freshness("annotations (computed)", len(computed), computed[0].isoformat(), computed[-1].isoformat())
+        )
     return out
 
 
@@ -146,15 +153,36 @@ def _gap(external: Any, internal: Any) -> float | None:
     return None if external is None or internal is None else round(external.value - internal.value, 4)
 
 
+def emotion_series(journey: Journey) -> dict[str, list[float | None]]:
+    """Mean emotion per stage (journey order): one series per persona when touchpoints give per-persona
+    emotions (a touchpoint without that persona's value counts with its general ``emotion``), else one."""
+    named = {p.id: p.name for p in journey.personas}
+    who = [p for p in named if any(p in t.persona_emotions for t in journey.touchpoints)]
+
+    def curve(persona: str | None) -> list[float | None]:
+        means: list[float | None] = []
+        for stage in journey.stages:
+            scores = []
+            for tp in journey.touchpoints:
+                felt = tp.persona_emotions.get(persona) if persona else None
+                felt = felt or tp.emotion
+                if tp.stage == stage.id and felt is not None:
+                    scores.append(felt.score)
+            means.append(round(fmean(scores), 2) if scores else None)
+        return means
+
+    if not who:
+        return {"Mean emotion": curve(None)}
+    return {named[p]: curve(p) for p in who}
+
+
 def _emotion(journey: Journey) -> str:
-    stages = journey.stages
-    means: list[float | None] = []
-    for stage in stages:
-        scores = [t.emotion.score for t in journey.touchpoints if t.stage == stage.id and t.emotion is not None]
-        means.append(round(fmean(scores), 2) if scores else None)
     scale = journey.emotion_scale
     return charts.emotion_curve(
-        [s.title for s in stages], {"Mean emotion": means}, (scale.min, scale.max), "Emotion curve across stages"
+        [s.title for s in journey.stages],
+        emotion_series(journey),
+        (scale.min, scale.max),
+        "Emotion curve across stages",
     )
 
 

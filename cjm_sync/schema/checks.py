@@ -59,6 +59,7 @@ def cross_reference_problems(journey: Journey) -> list[tuple[Path, str]]:
     lanes = {lane.id for lane in journey.lanes}
     segments = {s.id for s in journey.segments}
     pain_points = {p.id for p in journey.pain_points}
+    personas = {p.id for p in journey.personas}
 
     def ref(path: Path, value: str | None, known: set[str], what: str) -> None:
         if value is not None and value not in known:
@@ -81,6 +82,16 @@ def cross_reference_problems(journey: Journey) -> list[tuple[Path, str]]:
             first_to.setdefault(conn.to, j)
             if conn.to == tp.id:
                 problems.append((("touchpoints", i, "connections", j, "to"), "a touchpoint cannot connect to itself"))
+        for persona_id, felt in tp.persona_emotions.items():
+            ref(("touchpoints", i, "persona_emotions", persona_id), persona_id, personas, "persona")
+            if not _in_scale(felt.score, journey.emotion_scale):
+                problems.append(
+                    (
+                        ("touchpoints", i, "persona_emotions", persona_id, "score"),
+                        f"emotion {felt.score:g} is outside the emotion scale "
+                        f"{journey.emotion_scale.min:g}..{journey.emotion_scale.max:g}",
+                    )
+                )
         if tp.emotion is not None and not _in_scale(tp.emotion.score, journey.emotion_scale):
             scale = journey.emotion_scale
             problems.append(

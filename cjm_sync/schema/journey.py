@@ -225,6 +225,9 @@ class Touchpoint(_Model):
     actions: list[str] = Field(default_factory=list, description="What the customer does here.")
     thoughts: list[str] = Field(default_factory=list, description="What the customer thinks here.")
     emotion: Emotion | None = None
+    persona_emotions: dict[Slug, Emotion] = Field(
+        default_factory=dict, description="How each persona feels here, when personas differ (persona id → emotion)."
+    )
     research: list[str] = Field(default_factory=list, description="What they search and where they look.")
     content: list[str] = Field(default_factory=list, description="Content offered at this touchpoint.")
     moment_of_truth: bool = Field(default=False, description="A make-or-break moment.")

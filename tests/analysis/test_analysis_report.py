@@ -93,3 +93,51 @@ def test_unknown_format_is_a_usage_error(journey: Path, capsys: pytest.CaptureFi
     code, out = run(capsys, "report", "--journey", "support.yaml", "--format", "pdf")
     assert code == 2
     assert "pdf" in out
+
+
+PERSONAS = """\
+schema_version: 2
+id: two-minds
+title: Two minds
+personas:
+  - {id: alex, name: Alex (IT buyer)}
+  - {id: mei, name: 美玲}
+stages: [{id: s1, title: Look}, {id: s2, title: Buy}]
+touchpoints:
+  - id: t1
+    title: Site
+    stage: s1
+    emotion: {score: 0}
+    persona_emotions: {alex: {score: 2}, mei: {score: -1}}
+  - id: t2
+    title: Checkout
+    stage: s2
+    emotion: {score: 1}
+    persona_emotions: {mei: {score: -2}}
+"""
+
+
+def test_the_emotion_curve_has_a_line_per_persona_when_personas_differ(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cjm_sync.files import parse_journey
+    from cjm_sync.report.context import emotion_series
+
+    journey = parse_journey(Path("two.yaml"), PERSONAS)[0]
+    # by hand: Alex 2 then (no own value at t2) the general 1; 美玲 -1 then -2
+    assert emotion_series(journey) == {"Alex (IT buyer)": [2, 1], "美玲": [-1, -2]}
+    (workdir / "two.yaml").write_text(PERSONAS, encoding="utf-8")
+    code, out = run(capsys, "report", "--journey", "two.yaml")
+    assert code == 0
+    chart = BeautifulSoup(out, "html.parser").select("#emotion svg.chart")[0]
+    assert "Alex (IT buyer)" in chart.get_text(" ")
+    assert "美玲" in chart.get_text(" ")
+
+
+def test_a_persona_emotion_for_an_unknown_persona_is_a_validation_error(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (workdir / "two.yaml").write_text(PERSONAS.replace("mei: {score: -2}", "bob: {score: -2}"), encoding="utf-8")
+    code, out = run(capsys, "validate", "two.yaml")
+    assert code == 2
+    assert "unknown persona 'bob'" in out

@@ -134,3 +134,30 @@ def test_a_changed_rating_moves_only_what_moved_and_removes_what_left(
     assert CONCENTRATE_TAG not in _item(board, state, "badge:g").tags
     sandbox.reset_calls()
     assert _push(connector, _annotated(changed), state, clock) == []
+
+
+def test_a_script_typed_into_a_sticky_note_reaches_the_report_as_text(
+    connector: MiroConnector, state: ConnectorState, sandbox: MiroSandbox, clock: ManualClock
+) -> None:
+    from bs4 import BeautifulSoup
+
+    from cjm_sync.analysis import analyse
+    from cjm_sync.report import render_report
+    from cjm_sync.schema import PainPoint
+
+    desired = _annotated()
+    desired.pain_points = [PainPoint(id="p", title="Slow", stage="buy", touchpoint="a", frequency=3, severity=7)]
+    _push(connector, desired, state, clock)
+    typed = "<script>alert('board')</script> 太慢了 😤"
+    html_content = "<p>&lt;script&gt;alert('board')&lt;/script&gt; 太慢了 😤</p>"  # what Miro stores for typed text
+    sandbox.as_user("3458764599999999999").update_item(
+        BOARD, state.id_map["pain_point:p"], data={"content": html_content}
+    )
+    read = connector.read(BOARD, state)
+    pulled = next(p for p in read.journey.pain_points if p.id == "p")
+    assert pulled.title == typed
+    merged = desired.model_copy(update={"pain_points": [desired.pain_points[0].model_copy(update={"title": typed})]})
+    page = render_report(merged, analyse(merged, AnalysisSettings()), "html", NOW)
+    dom = BeautifulSoup(page, "html.parser")
+    assert dom.find_all("script") == []
+    assert any(typed in td.get_text() for td in dom.select("#pain td"))
