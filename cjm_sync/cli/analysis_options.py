@@ -26,7 +26,12 @@ def analysis_options(func: Callable[..., Any]) -> Callable[..., Any]:
         [
             click.option("--view", help="Whose ratings place touchpoints: external (default) or internal."),
             click.option("--crosshair", help="IPA crosshair: data (default), scale, or IMPORTANCE,PERFORMANCE."),
-            click.option("--min-sample", help="Fewest respondents behind an external value (default 5)."),
+            click.option(
+                "--min-sample",
+                "--min_sample",
+                "min_sample",
+                help="Fewest respondents behind an external value (default 5).",
+            ),
             click.option(
                 "--derived",
                 type=click.Choice(["correlation", "regression"]),

@@ -19,12 +19,13 @@ from typing import Any
 
 import click
 
+from cjm_sync.analysis import AnalysisSettings, analyse
 from cjm_sync.cli.commands_sync import run_jobs
 from cjm_sync.cli.context import AppContext, pass_app
 from cjm_sync.cli.jobs import open_state, sandbox_path
 from cjm_sync.engine.resolution import resolve
 from cjm_sync.errors import EXIT_CONFLICTS, UsageError
-from cjm_sync.files import load_journey, save_journey
+from cjm_sync.files import atomic_write, load_journey, save_journey
 from cjm_sync.plugins import ConnectorKind, load_connector
 from cjm_sync.state.records import ConflictStatus
 
@@ -106,6 +107,14 @@ def _link_crm(name: str) -> list[str]:
     return [key for keys in sources.values() for key in keys]
 
 
+def _write_report() -> None:
+    from cjm_sync.report import render_report  # noqa: PLC0415 - matplotlib is only needed here
+
+    journey = load_journey(Path(JOURNEY)).journey
+    html = render_report(journey, analyse(journey, AnalysisSettings()), "html", datetime.now(UTC))
+    atomic_write(Path("report.html"), html)
+
+
 def _lead_edits() -> None:
     loaded = load_journey(Path(JOURNEY))
     journey = loaded.journey.model_copy(deep=True)
@@ -179,6 +188,8 @@ def demo_cmd(app: AppContext, /, workdir: Path, crm: str | None) -> None:
         codes["resolved"] = sync(app)
         _step(app, "7. Sync again: nothing left to do")
         codes["converged"] = sync(app)
+        _step(app, "8. The analysis report (IPA matrix, emotion curve, funnel, pain points, action plan): report.html")
+        _write_report()
     ok = (
         codes["initial"] == 0
         and codes["merge"] == EXIT_CONFLICTS
@@ -189,7 +200,8 @@ def demo_cmd(app: AppContext, /, workdir: Path, crm: str | None) -> None:
         {"ok": ok, "dir": str(workdir), "exit_codes": codes},
         f"\nDemo {'finished' if ok else 'FAILED'}: files in {workdir}/. Carry on by hand:\n"
         f"  cd {workdir} && cjm-sync plan --journey {JOURNEY} --board {BOARD} --sandbox\n"
-        f"  cjm-sync log · cjm-sync status · cjm-sync sandbox miro --port 8765",
+        f"  cjm-sync log · cjm-sync status · cjm-sync sandbox miro --port 8765\n"
+        f"  open {workdir}/report.html (cjm-sync report --journey {JOURNEY} -o report.html)",
     )
     if not ok:
         raise SystemExit(1)

@@ -193,11 +193,13 @@ def _funnel(journey: Journey, src: Sources) -> tuple[list[dict[str, Any]], str]:
     if any(entered):
         values = [m.value if m else None for m in entered]
         label = "records entered"
-    else:
-        values, remaining = [], 100.0
+    else:  # 100% enter the first stage with a conversion; each conversion passes its share on
+        values, remaining, started = [], 100.0, False
         for c in conversion:
-            values.append(round(remaining, 2) if c or values else None)
-            remaining = remaining * (c.value or 0) / 100 if c and c.value is not None else remaining
+            started = started or c is not None
+            values.append(round(remaining, 2) if started else None)
+            if c is not None and c.value is not None:
+                remaining = remaining * c.value / 100
         label = "% remaining (from conversion)"
     drops = [round(100 - c.value, 2) if c and c.value is not None else None for c in conversion]
     rows = []

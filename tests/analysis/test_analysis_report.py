@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -141,3 +142,18 @@ def test_a_persona_emotion_for_an_unknown_persona_is_a_validation_error(
     code, out = run(capsys, "validate", "two.yaml")
     assert code == 2
     assert "unknown persona 'bob'" in out
+
+
+def test_funnel_without_stage_metrics_says_so_and_chains_conversions_otherwise() -> None:
+    from cjm_sync.analysis import AnalysisSettings, analyse
+    from cjm_sync.files import parse_journey
+    from cjm_sync.report.context import build_context
+
+    bare = parse_journey(Path("two.yaml"), PERSONAS)[0]
+    ctx = build_context(bare, analyse(bare, AnalysisSettings()), datetime(2026, 11, 1, tzinfo=UTC))
+    assert "No stage has conversion or entry counts" in ctx["charts"]["funnel"]
+    support = parse_journey(Path("support.yaml"), SUPPORT)[0]
+    ctx = build_context(support, analyse(support, AnalysisSettings()), datetime(2026, 11, 1, tzinfo=UTC))
+    # by hand: 100% enter "Ask"; 60% convert, so 60 reach "Fix"
+    assert "100  (drop-off 40%)" in ctx["charts"]["funnel"]
+    assert "60  (drop-off 15%)" in ctx["charts"]["funnel"]
