@@ -8,9 +8,10 @@ from typing import Any
 import click
 
 from cjm_sync.cli.context import AppContext, pass_app
-from cjm_sync.cli.jobs import open_whiteboard, sandbox_path, state_dir
+from cjm_sync.cli.jobs import open_state, open_whiteboard, sandbox_path, state_dir
 from cjm_sync.errors import UsageError
 from cjm_sync.files import atomic_write, file_format, render_journey
+from cjm_sync.merge import flatten
 from cjm_sync.plugins.targets import normalise_target
 
 
@@ -33,8 +34,18 @@ def import_miro_cmd(app: AppContext, /, board: str, output: Path, sandbox: bool,
     if output.exists() and not force:
         raise UsageError(f"{output} already exists; use --force to overwrite it")
     with open_whiteboard(app, "miro", sandbox=sandbox) as whiteboard:
-        journey, report = import_board(whiteboard.client(board), board)  # type: ignore[attr-defined]
+        journey, report, adoption = import_board(whiteboard.client(board), board)  # type: ignore[attr-defined]
     atomic_write(output, render_journey(journey, fmt=file_format(output)))
+    # the next sync edits these very items in place instead of drawing a second map
+    store = open_state(app)
+    try:
+        with store.transaction():
+            store.replace_id_map(journey.id, "miro", board, adoption.id_map)
+            store.replace_base(journey.id, "miro", board, flatten(journey))  # file and board agree
+            store.set_memo(journey.id, "miro", board, adoption.memo(journey))
+            store.set_memo(journey.id, "miro", "*", {"last_target": board, "path": str(output.resolve())})
+    finally:
+        store.close()
     app.emit(
         {
             "ok": True,

@@ -40,6 +40,8 @@ class Item:
     modified_by: str | None
     tags: list[str] = field(default_factory=list)
     created_by: str | None = None
+    rotation: float = 0.0
+    """Clockwise, in degrees (``geometry.rotation``)."""
 
     @property
     def canvas_rect(self) -> Rect:
@@ -137,6 +139,7 @@ def parse_items(raw_items: Iterable[Mapping[str, Any]], tagged: Mapping[str, lis
             modified_by=_user(raw.get("modifiedBy")),
             tags=list(tagged.get(item_id, [])),
             created_by=_user(raw.get("createdBy")),
+            rotation=float(geo.get("rotation") or 0.0),
         )
     return items
 

@@ -31,7 +31,7 @@ from connectors.miro.reading import interpret
 from connectors.miro.recovery import Recovery, adopt_pending, in_flight, self_user, written_by_us
 from connectors.miro.resources import BULK_LIMIT, ITEM_TYPES
 from connectors.miro.settings import MiroSettings
-from connectors.miro.shown import prefer_shown, shown_values
+from connectors.miro.shown import lane_kinds, placed_values, prefer_shown, shown_values
 
 CARRIED: Mapping[str, frozenset[str]] = {
     "stage": frozenset({"title", "kind"}),
@@ -129,6 +129,8 @@ class MiroConnector:
             emotion_scale=scale,
             pinned=recovery.pinned,
             settled=state.memo.get("placed") or {},
+            lane_kinds=lane_kinds(state.memo.get("shown") or {}),
+            frameless=bool(state.memo.get("frameless")),
         )
         prefer_shown(result.journey, state.memo.get("shown") or {}, result.card_texts)
         ours = set(state.id_map.values())
@@ -323,21 +325,6 @@ class _Applier:
         for raw in self.client.items("sticky_note"):
             if str(raw["id"]) in self.tagged and raw.get("modifiedAt"):
                 self.modified[str(raw["id"])] = raw["modifiedAt"]
-
-
-def placed_values(journey: Journey) -> dict[str, dict[str, Any]]:
-    """Position-derived values the board shows for ``journey`` (stage, lane, emotion score), by entity key:
-    what :func:`~connectors.miro.reading.interpret` keeps for items a crashed grid shift left behind."""
-    placed: dict[str, dict[str, Any]] = {}
-    for tp in journey.touchpoints:
-        placed[f"touchpoint:{tp.id}"] = {"stage": tp.stage, "emotion": tp.emotion.score if tp.emotion else None}
-    for pain in journey.pain_points:
-        placed[f"pain_point:{pain.id}"] = {"stage": pain.stage}
-    for opportunity in journey.opportunities:
-        placed[f"opportunity:{opportunity.id}"] = {"stage": opportunity.stage}
-    for note in journey.notes:
-        placed[f"note:{note.id}"] = {"stage": note.stage, "lane": note.lane}
-    return placed
 
 
 def _refs(value: Any) -> set[str]:

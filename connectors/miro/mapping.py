@@ -367,6 +367,8 @@ def desired_items(journey: Journey, rows: list[RowSpec]) -> tuple[list[Desired],
         ("pain_point", journey.pain_points, LaneKind.PAIN_POINTS),
         ("opportunity", journey.opportunities, LaneKind.OPPORTUNITIES),
     ):
+        if not entities:
+            continue
         row_key = role_row(rows, row_kind).key
         for entity in entities:
             items.append(

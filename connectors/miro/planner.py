@@ -17,6 +17,7 @@ from typing import Any
 from cjm_sync.gcpause import without_gc
 from cjm_sync.plugins.whiteboard import BoardOp, FieldChange, OpKind
 from cjm_sync.schema import Journey, LaneKind
+from connectors.miro.adopted import adopted_diff, as_adopted, used_rows
 from connectors.miro.board import Item, Snapshot
 from connectors.miro.layout import (
     EMOTION_H,
@@ -75,6 +76,10 @@ class _Ctx:
     conflicts: frozenset[str]
     created: frozenset[str]
     role_rows: frozenset[str] = frozenset()
+    adopted: frozenset[str] = frozenset()
+    frameless: bool = False
+    """The team's grid has no frame (adopted so): the grid's own place stands in for one, none is drawn."""
+    """Ids of the team's items ``import`` adopted (see :mod:`connectors.miro.adopted`)."""
     pos: dict[str, tuple[float, float]] = field(default_factory=dict)
     parked: set[str] = field(default_factory=set)
     """Our items people put outside the frame or the grid: they stay where they are."""
@@ -145,7 +150,12 @@ def plan_board(
 ) -> list[BoardOp]:
     """The ops that make the board show ``journey`` (``id_map`` gains entries for adopted items)."""
     rows = row_specs(journey)
+    adopted = frozenset(str(i) for i in memo.get("adopted", []))
+    if adopted:
+        rows = used_rows(rows, journey)
     items, lines = desired_items(journey, rows)
+    if adopted:
+        items = as_adopted(items, snapshot.items, id_map, adopted)
     by_key = {d.key: d for d in items}
     frame_d = items[0]
     found = find_frame(snapshot, id_map)
@@ -158,11 +168,13 @@ def plan_board(
         frozenset(r.key for r in rows if r.kind in ROLE_OF_ROW),
     )
     ctx.frame_key = frame_d.key
+    ctx.adopted = adopted
     if ctx.frame is None:
         _adopt_frame(ctx, frame_d)
     if ctx.frame is None:
         ctx.frame = stand_in_frame(snapshot, id_map, str(frame_d.data.get("title") or ""))
-        ctx.orphans = {i.id for i in ctx.children()}
+        ctx.frameless = bool(memo.get("frameless")) and ctx.frame is not None
+        ctx.orphans = set() if ctx.frameless else {i.id for i in ctx.children()}
     structure = [d for d in items[1:] if d.cell is None and d.anchor is None]
     _adopt(
         ctx,
@@ -220,7 +232,7 @@ def _parked(ctx: _Ctx, slotted: list[Desired], grid: Grid) -> set[str]:
 
 
 def _adopt_anchored(ctx: _Ctx, items: list[Desired], grid: Grid, rows: list[RowSpec]) -> None:
-    emotion_key = role_row(rows, LaneKind.EMOTIONS).key
+    emotion_key = next((r.key for r in rows if r.kind is LaneKind.EMOTIONS), "")
     taken = set(ctx.id_map.values())
     for d in items:
         card = ctx.item(d.anchor or "")
@@ -450,7 +462,6 @@ def _ops(
     tag_ops: list[BoardOp] = []
     frame_ops: list[BoardOp] = []
     targets: dict[str, tuple[float, float]] = {}
-    frame_d = items[0]
     cells = {d.key: d.cell for d in items if d.cell is not None}
     wanted_tags: set[str] = set()
     for d in items:
@@ -467,7 +478,7 @@ def _ops(
             frame_ops += _frame_ops(ctx, d, geometry)
             continue
         if item is None:
-            creates.append(_create(d, pos, geometry, frame_d.key))
+            creates.append(_create(ctx, d, pos, geometry))
             tag_ops += [
                 BoardOp(OpKind.TAG, d.key, "tag", payload=_tag_payload(ctx, t), summary=f"tag {d.key} '{t}'")
                 for t in sorted(tags)
@@ -521,6 +532,8 @@ def _tag_payload(ctx: _Ctx, title: str) -> dict[str, str]:
 
 def _frame_ops(ctx: _Ctx, d: Desired, geometry: dict[str, float]) -> list[BoardOp]:
     w, h = geometry["width"], geometry["height"]
+    if ctx.frameless:
+        return []
     if ctx.frame is None or ctx.frame.id == STAND_IN:
         if ctx.frame is not None:  # a person deleted the frame: put it back where it was
             left, top = ctx.frame.top_left
@@ -537,6 +550,8 @@ def _frame_ops(ctx: _Ctx, d: Desired, geometry: dict[str, float]) -> list[BoardO
         }
         return [BoardOp(OpKind.CREATE, d.key, "frame", payload=payload, summary=summary)]
     frame = ctx.frame
+    if frame.id in ctx.adopted:  # the team's frame grows when the grid needs room, never shrinks
+        w, h = max(w, frame.width), max(h, frame.height)
     changes: dict[str, Any] = {}
     fields: list[FieldChange] = []
     if str(frame.data.get("title") or "") != d.data["title"] and d.key not in ctx.conflicts:
@@ -552,17 +567,15 @@ def _frame_ops(ctx: _Ctx, d: Desired, geometry: dict[str, float]) -> list[BoardO
     return [BoardOp(OpKind.UPDATE, d.key, "frame", frame.id, tuple(fields), changes, f"update frame {d.key}")]
 
 
-def _create(d: Desired, pos: tuple[float, float], geometry: dict[str, float], frame_key: str) -> BoardOp:
+def _create(ctx: _Ctx, d: Desired, pos: tuple[float, float], geometry: dict[str, float]) -> BoardOp:
     if ITEM_TYPES[d.type].width_only or d.type == "app_card":
         geometry = {"width": geometry["width"]}
-    payload = {
-        "type": d.type,
-        "data": d.data,
-        "style": d.style,
-        "position": {"x": pos[0], "y": pos[1]},
-        "geometry": geometry,
-        "parent": {"id": ref(frame_key)},
-    }
+    payload: dict[str, Any] = {"type": d.type, "data": d.data, "style": d.style}
+    if ctx.frameless and ctx.frame is not None:  # on the canvas, beside the team's items
+        left, top = ctx.frame.top_left
+        payload.update(position={"x": left + pos[0], "y": top + pos[1]}, geometry=geometry)
+    else:
+        payload.update(position={"x": pos[0], "y": pos[1]}, geometry=geometry, parent={"id": ref(ctx.frame_key)})
     return BoardOp(OpKind.CREATE, d.key, d.type, payload=payload, summary=f"create {d.type} {d.key}")
 
 
@@ -598,12 +611,16 @@ def _update(ctx: _Ctx, d: Desired, item: Item, pos: tuple[float, float], geometr
         diff = {k: v for k, v in wanted.items() if not _same(d.type, current.get(k), v, k)}
         if block == "style" and d.cell is not None and d.cell[1] in ctx.role_rows:
             diff.pop("fillColor", None)  # the row gives the role: people's colours stay
+        if item.id in ctx.adopted:
+            diff = adopted_diff(d, block, diff, current)
         if diff:
             changes[block] = diff
             fields += [FieldChange(f"{block}.{k}", *_shown(d.type, k, current.get(k), v)) for k, v in diff.items()]
+    team_structure = item.id in ctx.adopted and d.cell is None and d.anchor is None
     if (
         d.cell is None
         and d.anchor is None
+        and not team_structure
         and (abs(item.width - geometry["width"]) > _TOLERANCE or abs(item.height - geometry["height"]) > _TOLERANCE)
     ):
         changes["geometry"] = geometry
@@ -612,7 +629,7 @@ def _update(ctx: _Ctx, d: Desired, item: Item, pos: tuple[float, float], geometr
     if item.id in ctx.orphans:
         changes.update(_reparent(ctx, pos))
         fields.append(FieldChange("parent", None, ctx.frame_key))
-    elif abs(x0 - pos[0]) > _TOLERANCE or abs(y0 - pos[1]) > _TOLERANCE:
+    elif not team_structure and (abs(x0 - pos[0]) > _TOLERANCE or abs(y0 - pos[1]) > _TOLERANCE):
         changes["position"] = _wire_position(ctx, item, pos)
         fields.append(FieldChange("position", [x0, y0], list(pos)))
     if not changes:

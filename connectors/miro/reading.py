@@ -65,7 +65,8 @@ class Interpretation:
     authors: dict[str, Authorship] = field(default_factory=dict)
     unplaced: list[str] = field(default_factory=list)
     card_texts: dict[str, str] = field(default_factory=dict)
-    """Touchpoint id → the whole text of its card's description (the description and the summary)."""
+    """Touchpoint id → the whole text of its card's description (the description and the summary); absent
+    when the touchpoint is a team's sticky, shape or text, which cannot show a description."""
     doubtful: frozenset[str] = frozenset()
     """Entity keys the board gives no usable value for (an emotion point outside the emotion row with
     no value from the last sync): the engine should take no opinion from the board on them."""
@@ -103,7 +104,7 @@ def board_grid(snapshot: Snapshot, frame: Item, id_map: Mapping[str, str]) -> Gr
     labels: dict[str, Rect] = {}
     for entity, item_id in id_map.items():
         item = snapshot.items.get(item_id)
-        if item is None or item.type != "shape":
+        if item is None or item.type not in LABEL_TYPES:
             continue
         x, y = item.local(frame)
         rect = Rect.around(x, y, item.width, item.height)
@@ -113,6 +114,13 @@ def board_grid(snapshot: Snapshot, frame: Item, id_map: Mapping[str, str]) -> Gr
             labels[entity] = rect
     return grid_from_board(headers, labels)
 
+
+LABEL_TYPES = ("shape", "text")
+"""Item types that can be a stage header or a lane label (ours are shapes; a team's may be texts)."""
+
+CARD_TYPES = ("app_card", "card")
+TOUCHPOINT_TYPES = (*CARD_TYPES, "sticky_note", "shape", "text")
+"""Items a touchpoint can be: our app cards, or a team's own card, sticky, shape or text it adopted."""
 
 STAND_IN = ""
 """Item id of :func:`stand_in_frame`'s frame, which is not on the board."""
@@ -164,6 +172,8 @@ def interpret(
     emotion_scale: Scale,
     pinned: frozenset[str] = frozenset(),
     settled: Mapping[str, Mapping[str, Any]] | None = None,
+    lane_kinds: Mapping[str, str] | None = None,
+    frameless: bool = False,
 ) -> Interpretation:
     """Read the journey off the board, updating ``id_map`` for added, re-kinded and vanished items.
 
@@ -195,7 +205,7 @@ def interpret(
             id=split_key(frame_key)[1], title=str(frame.data.get("title") or journey_id), emotion_scale=emotion_scale
         ),
     )
-    if found is None:
+    if found is None and not frameless:
         result.unplaced.append("the journey frame was deleted: its items are read where they are; a push re-creates it")
     journey = result.journey
 
@@ -220,8 +230,11 @@ def interpret(
         item = snapshot.items[id_map[band.key]]
         text = to_text(item.data.get("content"))
         kind_name, rest = split_key(band.key)
-        lane_kind = _LANE_BY_COLOUR.get(str(item.style.get("fillColor", "")).lower()) or next(
-            (k for k in LaneKind if lane_label(k).casefold() == text.casefold()), None
+        known = (lane_kinds or {}).get(rest)
+        lane_kind = (
+            _LANE_BY_COLOUR.get(str(item.style.get("fillColor", "")).lower())
+            or (LaneKind(known) if known is not None and known in LaneKind._value2member_map_ else None)
+            or next((k for k in LaneKind if lane_label(k).casefold() == text.casefold()), None)
         )
         if kind_name == "row":
             rows[band.key] = _Row(LaneKind(rest), None)
@@ -275,7 +288,7 @@ def interpret(
             continue
         mapped_key = inverse.get(item.id)
         kind, ident = split_key(mapped_key) if mapped_key else ("", "")
-        if kind == "touchpoint" and item.type in ("app_card", "card"):
+        if kind == "touchpoint" and item.type in TOUCHPOINT_TYPES:
             cards[ident] = item
         elif kind == "badge" and item.type == "sticky_note":
             badges[ident] = item
@@ -310,11 +323,12 @@ def interpret(
             result.unplaced.append(where_parked(card, tp_key, stage))
         tp = Touchpoint(
             id=ident,
-            title=field_text(card.type, "title", card.data.get("title")),
+            title=data_text(card.type, card.data),
             stage=stage,
             description=description_of(field_text(card.type, "description", card.data.get("description"))),
         )
-        result.card_texts[ident] = field_text(card.type, "description", card.data.get("description"))
+        if card.type in CARD_TYPES:
+            result.card_texts[ident] = field_text(card.type, "description", card.data.get("description"))
         badge = badges.get(ident)
         if badge is not None:
             channels = sorted(t[len(CHANNEL_TAG_PREFIX) :] for t in badge.tags if t.startswith(CHANNEL_TAG_PREFIX))

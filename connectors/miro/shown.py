@@ -70,8 +70,8 @@ def _lane(lane: Lane, recorded: Mapping[str, Any]) -> None:
 
 
 def _touchpoint(tp: Touchpoint, recorded: Mapping[str, Any], card_text: str | None) -> None:
-    if card_text is not None and recorded.get("card_text") == card_text:
-        tp.description = recorded.get("description")
+    if card_text is None or recorded.get("card_text") == card_text:
+        tp.description = recorded.get("description")  # unchanged, or an item that cannot show one
     else:
         tp.description = _pick(recorded, "description", tp.description, lambda a, b: _blank(a) == _blank(b))
     if tp.emotion is not None:
@@ -84,11 +84,21 @@ def _touchpoint(tp: Touchpoint, recorded: Mapping[str, Any], card_text: str | No
                 connection.label = labels[connection.to]
 
 
+def lane_kinds(shown: Mapping[str, Any]) -> dict[str, str]:
+    """Lane id → lane kind as last recorded (for a team's label whose colour says nothing)."""
+    return {
+        key.partition(":")[2]: str(value["kind"])
+        for key, value in shown.items()
+        if key.startswith("lane:") and isinstance(value, Mapping) and value.get("kind")
+    }
+
+
 def prefer_shown(journey: Journey, shown: Mapping[str, Any], card_texts: Mapping[str, str]) -> None:
     """Replace each value read in ``journey`` by the recorded one when the board shows them the same.
 
     ``card_texts`` maps a touchpoint id to its card's whole description text: a description that
-    itself looks like the actions/thoughts summary is told apart by comparing the whole card text.
+    itself looks like the actions/thoughts summary is told apart by comparing the whole card text. A
+    touchpoint without one is a team's sticky, shape or text: it keeps the recorded description.
     """
     for lane in journey.lanes:
         recorded = shown.get(f"lane:{lane.id}")
@@ -98,3 +108,18 @@ def prefer_shown(journey: Journey, shown: Mapping[str, Any], card_texts: Mapping
         recorded = shown.get(f"touchpoint:{tp.id}")
         if isinstance(recorded, Mapping):
             _touchpoint(tp, recorded, card_texts.get(tp.id))
+
+
+def placed_values(journey: Journey) -> dict[str, dict[str, Any]]:
+    """Position-derived values the board shows for ``journey`` (stage, lane, emotion score), by entity key:
+    what :func:`~connectors.miro.reading.interpret` keeps for items a crashed grid shift left behind."""
+    placed: dict[str, dict[str, Any]] = {}
+    for tp in journey.touchpoints:
+        placed[f"touchpoint:{tp.id}"] = {"stage": tp.stage, "emotion": tp.emotion.score if tp.emotion else None}
+    for pain in journey.pain_points:
+        placed[f"pain_point:{pain.id}"] = {"stage": pain.stage}
+    for opportunity in journey.opportunities:
+        placed[f"opportunity:{opportunity.id}"] = {"stage": opportunity.stage}
+    for note in journey.notes:
+        placed[f"note:{note.id}"] = {"stage": note.stage, "lane": note.lane}
+    return placed

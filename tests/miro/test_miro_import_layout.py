@@ -33,9 +33,9 @@ def test_import_a_template_style_board(connector: MiroConnector, sandbox: MiroSa
     add("sticky_note", "saved cards", 1280, 960)
     add("sticky_note", "random", 900, 1180)
     human.create_item(BOARD, "sticky_note", data={"content": "stray"}, position={"x": -3000, "y": 0})
-    imported, report = import_board(connector.client(BOARD), BOARD)
+    imported, report, _ = import_board(connector.client(BOARD), BOARD)
     assert cross_reference_problems(imported) == []
-    assert imported.title == "Checkout journey"
+    assert imported.title == "Checkout CJM"  # the frame's title is the journey's
     assert [s.title for s in imported.stages] == ["Discover", "选择", "Pay"]
     assert [lane.kind for lane in imported.lanes] == [
         LaneKind.ACTIONS, LaneKind.TOUCHPOINTS, LaneKind.PAIN_POINTS, LaneKind.OPPORTUNITIES, LaneKind.ACTIONS
