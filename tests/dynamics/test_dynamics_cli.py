@@ -5,6 +5,7 @@ incremental; a wrong client secret fails clearly and leaves the journey untouche
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from click.testing import CliRunner
 from dynamics_support import ANCHOR
 
 from cjm_sync.cli.main import main
+from cjm_sync.http import retry
 from connectors.dynamics.sandbox import DataverseSandbox
 from connectors.dynamics.sandbox.serve import SandboxServers, serve
 
@@ -128,3 +130,18 @@ def test_demo_with_dynamics(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert text.count("source: dynamics") >= 20
     assert "time-to-resolve" in text
     assert "conversion" in text
+
+
+def test_a_429_with_retry_after_2_is_waited_out(servers: SandboxServers) -> None:
+    servers.sandbox.protection.throttle(1, retry_after=2)
+    retry.set_testing(False)  # real waits: this is what the CLI does
+    try:
+        started = time.monotonic()
+        code, out = run("discover", "dynamics", "--as-of", AS_OF, "--json")
+    finally:
+        retry.set_testing(True)
+    assert code == 0, out
+    assert time.monotonic() - started >= 2.0
+    refused = [c for c in servers.sandbox.calls if c.status == 429]
+    assert len(refused) == 1
+    assert json.loads(out)["api_calls"]["retries"] == 1

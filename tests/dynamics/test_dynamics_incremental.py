@@ -65,9 +65,10 @@ def _change_things(env: DataverseSandbox, rng: random.Random) -> None:
             "actualend": case["createdon"] + timedelta(hours=rng.uniform(10, 90)), "statecode": 1, "statuscode": 2,
             "subject": "resolved again", "createdon": ANCHOR - timedelta(hours=1),
         })  # fmt: skip
-    for case in rng.sample(cases, 3):
+    picked = rng.sample(cases, 7)
+    for case in picked[:3]:
         env.delete("incidents", case["incidentid"])
-    for case in rng.sample(cases, 4):
+    for case in picked[3:]:
         env.update("incidents", case["incidentid"], caseorigincode=rng.choice([1, 2, 3]))
     process = env.generated.processes[0]
     active = [r for r in env.rows(process.entity_set) if r["statecode"] == 0]
@@ -141,3 +142,23 @@ def test_counts_are_aggregates_split_under_the_limit() -> None:
     assert [(f.metric, f.value) for f in split] == [(f.metric, f.value) for f in whole]
     assert any(c.status == 400 for c in env.calls)
     assert whole[0].value > 40
+
+
+def test_tables_without_change_tracking_use_a_modifiedon_watermark() -> None:
+    untracked = frozenset({"slakpiinstances", "incidentresolutions"})
+    env = DataverseSandbox(records=6000, seed=13, anchor=ANCHOR, now=lambda: ANCHOR, untracked=untracked)
+    cache = MemoryCache()
+    first, _, _ = _pull(env, cache)
+    env.calls.clear()
+    again, rows, _ = _pull(env, cache)
+    assert again == first
+    reads = [c for c in env.calls if c.path.rsplit("/", 1)[1] in untracked]
+    assert {c.path.rsplit("/", 1)[1] for c in reads} == untracked
+    assert all(c.query["$filter"].startswith("modifiedon ge ") and "odata.track-changes" not in c.prefer for c in reads)
+    assert rows <= 10  # rows modified at exactly the watermark are read again; nothing else
+    later = [ANCHOR + timedelta(minutes=5)]
+    env.now = lambda: later[0]
+    _change_things(env, random.Random(9))
+    incremental, _, _ = _pull(env, cache)
+    full, _, _ = _pull(env, MemoryCache(), full=True)
+    assert incremental == full

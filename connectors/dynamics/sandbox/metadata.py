@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .edm import BOOL, INT, STRING, TABLES, Table
@@ -46,8 +46,13 @@ def _label(text: str | None) -> dict[str, Any]:
 class MetadataService:
     """Answers ``EntityDefinitions`` paths from the table model and the option sets."""
 
-    def __init__(self, option_sets: Mapping[tuple[str, str], list[tuple[int, str | None]]]) -> None:
+    def __init__(
+        self,
+        option_sets: Mapping[tuple[str, str], list[tuple[int, str | None]]],
+        untracked: Callable[[], frozenset[str]] = frozenset,
+    ) -> None:
         self.option_sets = option_sets
+        self.untracked = untracked
         self._by_logical = {t.logical_name: t for t in TABLES}
 
     def matches(self, path: str) -> bool:
@@ -85,7 +90,7 @@ class MetadataService:
             "MetadataId": _id(table.logical_name),
             "LogicalName": table.logical_name,
             "EntitySetName": table.entity_set,
-            "ChangeTrackingEnabled": table.change_tracking,
+            "ChangeTrackingEnabled": table.change_tracking and table.entity_set not in self.untracked(),
             "PrimaryIdAttribute": table.key,
             "IsActivity": table.activity,
             "ObjectTypeCode": 10000 + TABLES.index(table),

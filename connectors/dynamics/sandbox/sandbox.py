@@ -93,6 +93,8 @@ class DataverseSandbox:
     anchor: datetime | None = None
     aggregate_limit: int = 50_000
     change_tracking_days: int = 7
+    untracked: frozenset[str] = frozenset()
+    """Entity sets whose change tracking is switched off (``ChangeTrackingEnabled`` false)."""
     latency: float = 0.0
     auth: str = "any"
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
@@ -108,7 +110,7 @@ class DataverseSandbox:
             today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
             self.anchor = today + timedelta(days=1)
         self.generated = generate(self.store, records=self.records, seed=self.seed, anchor=self.anchor)
-        self.metadata = MetadataService(OPTION_SETS)
+        self.metadata = MetadataService(OPTION_SETS, lambda: self.untracked)
 
     # ----------------------------------------------------------------- public helpers for tests and demos
     def transport(self) -> httpx.BaseTransport:
@@ -306,7 +308,7 @@ class DataverseSandbox:
         params = dict(request.query)
         if "$deltatoken" in params:
             return self._delta(request, table, context, prefer)
-        if prefer.track_changes and not table.change_tracking:
+        if prefer.track_changes and (not table.change_tracking or table.entity_set in self.untracked):
             raise query_error(
                 f"The entity '{table.logical_name}' is not enabled for change tracking "
                 "(ChangeTrackingEnabled is false)."
