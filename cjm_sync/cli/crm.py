@@ -179,7 +179,9 @@ def _discover_text(data: dict[str, Any]) -> str:
         if stage.get("group") != group:
             group = stage.get("group")
             lines.append(f"  {group}")
-        lines.append(f"    {stage['order']:>3}  {stage['key']:<55} {stage['label']}  (entered {stage['entered']})")
+        lines.append(
+            f"    {stage['order']:>3}  {stage['key']:<55} {stage['label']}  ({stage['metric']} {stage['entered']})"
+        )
     lines.append("Touchpoints:")
     for tp in data["touchpoints"]:
         lines.append(f"  {tp['key']:<50} {tp['label']:<35} {tp['count']:>7} (previous {tp['count_previous']})")

@@ -123,10 +123,14 @@ class DiscoveredStage:
     label: str
     order: int
     entered: int
-    """Records whose entry into the stage is in the window (equals the ``entered`` metric)."""
+    """Records whose entry into the stage is in the window (equals the stage-count metric, ``metric``)."""
     group: str = ""
     """Pipeline (or lifecycle) it belongs to, as a label."""
     extra: Mapping[str, JSONValue] = field(default_factory=dict)
+    metric: str = "entered"
+    """The connector's id of the stage-count metric ``entered`` equals: ``entered`` (HubSpot stage entries),
+    ``reached`` (Dynamics: BPF instances whose path contains the stage). ``--json`` shows the count under
+    both names."""
 
     def to_dict(self) -> dict[str, JSONValue]:
         """JSON form for ``discover --json``."""
@@ -135,6 +139,8 @@ class DiscoveredStage:
             "label": self.label,
             "order": self.order,
             "entered": self.entered,
+            self.metric: self.entered,
+            "metric": self.metric,
             "group": self.group,
             **self.extra,
         }

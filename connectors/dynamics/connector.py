@@ -175,7 +175,8 @@ class DynamicsConnector:
                         order=index + 1,
                         entered=reached,
                         group=process.name,
-                        extra={"reached": reached, "process": process.name, "entity_set": process.entity_set},
+                        extra={"process": process.name, "entity_set": process.entity_set},
+                        metric="reached",
                     )
                 )
         touchpoints = []
