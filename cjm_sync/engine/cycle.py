@@ -257,6 +257,7 @@ class SyncEngine:
         if unsettled:
             report.notes.append(f"reconciling {len(unsettled)} write(s) of an interrupted run")
         ours_journey = self._pull_crm(_apply_steps(loaded.journey, request.facts), run_id, report)
+        state.expected = ours_journey
         read = self._board.read(target, state)
         report.unplaced = list(read.unplaced)
         carried = dict(read.carried)

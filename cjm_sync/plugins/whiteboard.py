@@ -95,6 +95,10 @@ class ConnectorState:
     ``item_type``, ``payload``, ``state`` pending|done|failed, ``external_id``). A connector adopts items
     those writes may have created before planning new ones, and reports the keys they touched as
     ``BoardRead.in_flight``."""
+    expected: Journey | None = None
+    """The journey the engine expects the board to show (the file's), set before ``read``. When the id
+    map has lost its entries (a deleted state store) a connector matches the board's items to it first,
+    tolerating text people edited, so that existing items are read as the entities they are."""
 
 
 @dataclass(frozen=True)

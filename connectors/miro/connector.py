@@ -26,7 +26,7 @@ from cjm_sync.schema import Journey, Scale, slugify
 from connectors.miro.board import Snapshot, Tag, parse_connector, parse_items
 from connectors.miro.client import JSON, MiroClient
 from connectors.miro.matrix import plan_matrix
-from connectors.miro.planner import REF, plan_board
+from connectors.miro.planner import REF, adopt_existing, plan_board
 from connectors.miro.reading import interpret
 from connectors.miro.recovery import Recovery, adopt_pending, in_flight, self_user, written_by_us
 from connectors.miro.resources import BULK_LIMIT, ITEM_TYPES
@@ -122,6 +122,8 @@ class MiroConnector:
         recovery = Recovery()
         if state.pending:
             snapshot, recovery = self._recover(snapshot, state, me)
+        if state.expected is not None:
+            adopt_existing(state.expected, snapshot, state.id_map)
         result = interpret(
             snapshot,
             state.id_map,

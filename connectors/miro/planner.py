@@ -3,7 +3,9 @@
 Existing items keep their place unless the grid around them grows or their stage changes; new items
 take free slots; only changed fields are patched; only items the connector created, that the journey
 no longer holds and that nobody touched since the last sync are deleted. Items whose id-map entry is
-missing are first matched by kind, normalised text and cell, so a lost id map never duplicates items.
+missing are first matched by kind, normalised text and cell, so a lost id map never duplicates items
+(and before reading, :func:`adopt_existing` also matches items whose text people edited). Items people
+moved out of the frame or the grid stay where they are; a deleted frame is re-created where it was.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from connectors.miro.mapping import (
     split_key,
     tag_colour,
 )
+from connectors.miro.matching import Found, Wanted, pair_edited
 from connectors.miro.reading import ROLE_OF_ROW, STAND_IN, board_grid, find_frame, stand_in_frame
 from connectors.miro.resources import ITEM_TYPES
 from connectors.miro.richtext import HTML_FIELDS, data_text, field_text, normalise, to_html, to_text
@@ -175,18 +178,49 @@ def plan_board(
         ctx.frame = stand_in_frame(snapshot, id_map, str(frame_d.data.get("title") or ""))
         ctx.frameless = bool(memo.get("frameless")) and ctx.frame is not None
         ctx.orphans = set() if ctx.frameless else {i.id for i in ctx.children()}
+    grid0 = _adopt_contents(ctx, items, lines, rows)
+    slotted = [d for d in items if d.cell is not None]
+    grid, shift = grid0.fit(_column_sizes(journey, grid0, slotted), _row_sizes(rows, grid0, slotted))
+    if ctx.frame is not None:
+        for item in ctx.children():
+            ctx.pos[item.id] = shift.point(*_local(ctx, item))
+        ctx.parked = _parked(ctx, slotted, grid0)
+    placed, grid = _place(ctx, grid, slotted, by_key)
+    return _ops(ctx, journey, items, lines, grid, placed, rows)
+
+
+def adopt_existing(journey: Journey, snapshot: Snapshot, id_map: MutableMapping[str, str]) -> None:
+    """Map ``journey``'s items to the board's unmapped items before the board is read, when the id map
+    has lost the journey frame (a deleted state store): the frame by title, then every item as
+    :func:`plan_board` would — plus, for items whose text people edited meanwhile, kind, colour, cell and
+    position first, then text similarity (see :mod:`connectors.miro.matching`). The edited values are
+    then read as edits of the entities they are, and nothing that exists is created again."""
+    if find_frame(snapshot, id_map) is not None:
+        return
+    rows = row_specs(journey)
+    items, lines = desired_items(journey, rows)
+    ctx = _Ctx(
+        snapshot, id_map, None, frozenset(), frozenset(), frozenset(r.key for r in rows if r.kind in ROLE_OF_ROW)
+    )
+    _adopt_frame(ctx, items[0])
+    if ctx.frame is not None:
+        _adopt_contents(ctx, items, lines, rows, edited=True)
+
+
+def _adopt_contents(
+    ctx: _Ctx, items: list[Desired], lines: list[DesiredLine], rows: list[RowSpec], *, edited: bool = False
+) -> Grid:
+    """Map unmapped desired items to the items in the frame (exact text; with ``edited`` also edited
+    text, see :func:`adopt_existing`); returns the grid the board shows."""
     structure = [d for d in items[1:] if d.cell is None and d.anchor is None]
-    _adopt(
-        ctx,
-        (d for d in structure if d.key.startswith("stage:")),
-        lambda d, i: _local(ctx, i)[1] < HEADER_H and _text(i) == _desired_text(d),
-    )
-    _adopt(
-        ctx,
-        (d for d in structure if not d.key.startswith("stage:")),
-        lambda d, i: _local(ctx, i)[0] < LABEL_W and _text(i) == _desired_text(d),
-    )
-    grid0 = board_grid(snapshot, ctx.frame, id_map) if ctx.frame else Grid()
+    headers = [d for d in structure if d.key.startswith("stage:")]
+    labels = [d for d in structure if not d.key.startswith("stage:")]
+    _adopt(ctx, headers, lambda d, i: _local(ctx, i)[1] < HEADER_H and _text(i) == _desired_text(d))
+    _adopt(ctx, labels, lambda d, i: _local(ctx, i)[0] < LABEL_W and _text(i) == _desired_text(d))
+    if edited:
+        _adopt_edited(ctx, headers, lambda i: ("header", i.type) if _local(ctx, i)[1] < HEADER_H else None)
+        _adopt_edited(ctx, labels, lambda i: ("label", i.type) if _local(ctx, i)[0] < LABEL_W else None)
+    grid0 = board_grid(ctx.snapshot, ctx.frame, ctx.id_map) if ctx.frame else Grid()
 
     def cell_of(x: float, y: float, grid: Grid) -> tuple[str, str] | None:
         col, row = grid.column_at(x), grid.row_at(y)
@@ -199,19 +233,42 @@ def plan_board(
         lambda d, i: (
             _text(i) == _desired_text(d)
             and cell_of(*_local(ctx, i), grid0) == d.cell
-            and str(i.style.get("fillColor", "")).lower() == str(d.style.get("fillColor", "")).lower()
+            and _colour(i.style) == _colour(d.style)
         ),
     )
+    if edited:
+        _adopt_edited(ctx, slotted, lambda i: (cell_of(*_local(ctx, i), grid0), i.type))
     _adopt_anchored(ctx, items, grid0, rows)
     _adopt_lines(ctx, lines)
+    return grid0
 
-    grid, shift = grid0.fit(_column_sizes(journey, grid0, slotted), _row_sizes(rows, grid0, slotted))
-    if ctx.frame is not None:
-        for item in ctx.children():
-            ctx.pos[item.id] = shift.point(*_local(ctx, item))
-        ctx.parked = _parked(ctx, slotted, grid0)
-    placed, grid = _place(ctx, grid, slotted, by_key)
-    return _ops(ctx, journey, items, lines, grid, placed, rows)
+
+def _colour(style: Mapping[str, Any]) -> str:
+    return str(style.get("fillColor", "")).lower()
+
+
+def _adopt_edited(ctx: _Ctx, wanted: Iterable[Desired], group: Any) -> None:
+    """Pair still-unmapped desired items with unmapped items in the frame whose text was edited:
+    ``group(item)`` is the item's group (None: not a candidate), matched against the desired item's
+    (header/label row, else cell and item type)."""
+    taken = set(ctx.id_map.values())
+    keys: list[Wanted] = []
+    for d in wanted:
+        if ctx.item(d.key, d.type) is None:
+            if d.cell is not None:
+                mine: Any = (d.cell, d.type)  # the cell's row says the kind (people recolour stickies)
+            else:
+                mine = ("header" if d.key.startswith("stage:") else "label", d.type)
+            keys.append(Wanted(d.key, _desired_text(d), mine))
+    if not keys:
+        return
+    found = []
+    for item in ctx.children():
+        kin = group(item) if item.id not in taken else None
+        if kin is not None:
+            x, y = _local(ctx, item)
+            found.append(Found(item.id, _text(item), kin, (y // SLOT, x)))
+    ctx.id_map.update(pair_edited(keys, found))
 
 
 def _parked(ctx: _Ctx, slotted: list[Desired], grid: Grid) -> set[str]:

@@ -268,6 +268,30 @@ def test_an_open_conflict_on_a_sticky_still_moves_it_with_its_new_stage(rich: Pa
     assert cli_json("pull", *JOB, expect=3)["plan"]["file"] == []
 
 
+# --- Lost local state after people edited the board ------------------------------------------------
+
+
+def test_lost_state_after_board_edits_creates_nothing_and_keeps_the_edits(rich: Path) -> None:
+    def person(human: HumanSession, mapped: dict[str, str]) -> None:
+        human.update_item(BOARD, mapped["pain_point:slow"], data={"content": "<p>Too slow to load</p>"})
+        human.update_item(BOARD, mapped["touchpoint:web"], data={"title": "Our website"})
+
+    as_person(person)
+    count = len(board().items)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f".cjm-sync/state.db{suffix}").unlink(missing_ok=True)
+    code, out, err = cli("sync", *JOB)
+    assert code in (0, 3), out + err
+    assert len(board().items) == count  # 0 creates for items that exist
+    report = cli_json("plan", *JOB)
+    assert [op for op in report["plan"]["board"] if op["op"] == "create"] == []
+    journey = file_journey()
+    conflicts = {(c["key"], c["field"]) for c in cli_json("conflicts")["conflicts"]}
+    for key, edited in (("pain_point:slow", "Too slow to load"), ("touchpoint:web", "Our website")):
+        assert find(journey, key).title == edited or (key, "title") in conflicts
+    assert find(journey, "touchpoint:ad").importance.internal.value == 4
+
+
 # --- The plan is exact ---------------------------------------------------------------------------------
 
 
