@@ -21,7 +21,7 @@ from test_engine_cli import (
 )
 
 from cjm_sync.files import load_journey
-from cjm_sync.schema import Opportunity, Provenance, Rating, RatingPair, Source
+from cjm_sync.schema import Opportunity, PainPoint, Provenance, Rating, RatingPair, Source
 from connectors.miro.richtext import to_text
 from connectors.miro.sandbox import HumanSession
 from connectors.miro.sandbox.errors import ApiError
@@ -290,6 +290,30 @@ def test_lost_state_after_board_edits_creates_nothing_and_keeps_the_edits(rich: 
     for key, edited in (("pain_point:slow", "Too slow to load"), ("touchpoint:web", "Our website")):
         assert find(journey, key).title == edited or (key, "title") in conflicts
     assert find(journey, "touchpoint:ad").importance.internal.value == 4
+
+
+def test_lost_state_matches_an_edited_sticky_among_others_in_its_cell_and_a_renamed_stage(rich: Path) -> None:
+    def more(journey: object) -> None:
+        for ident, title in (("menu", "Confusing menu"), ("ugly", "Ugly colours")):
+            journey.pain_points.append(PainPoint(id=ident, title=title, stage="aware"))  # type: ignore[attr-defined]
+
+    edit_file(more)
+    assert cli("sync", *JOB)[0] == 0
+
+    def person(human: HumanSession, mapped: dict[str, str]) -> None:
+        human.update_item(BOARD, mapped["pain_point:menu"], data={"content": "<p>The menu is confusing</p>"})
+        human.update_item(BOARD, mapped["stage:buy"], data={"content": "<p>Purchase</p>"})
+
+    as_person(person)
+    count = len(board().items)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f".cjm-sync/state.db{suffix}").unlink(missing_ok=True)
+    report = cli_json("sync", *JOB, expect=3)
+    assert [op for op in report["plan"]["board"] if op["op"] in ("create", "delete") and op["item_type"] != "tag"] == []
+    assert len([i for i in board().items.values() if i.type != "tag"]) == count
+    conflicts = {(c["key"], c["field"]): c["board"] for c in report["plan"]["conflicts"]}
+    assert conflicts == {("pain_point:menu", "title"): "The menu is confusing", ("stage:buy", "title"): "Purchase"}
+    assert cli_json("sync", *JOB, expect=3)["board_writes"] == 0
 
 
 # --- The plan is exact ---------------------------------------------------------------------------------
