@@ -204,6 +204,7 @@ def plan_matrix(
         )
     elif items and frame is not None:
         ops += _frame_update(frame, frame_key, f"{TITLE} · {journey.title}")
+        ops += _clear_of_journey(frame, frame_key, snapshot, _journey_right(snapshot, id_map, journey_ops))
     for want in items:
         item = snapshot.items.get(id_map.get(want.key, "")) if frame is not None else None
         if item is None or item.type != want.type or item.parent_id != (frame.id if frame else None):
@@ -215,6 +216,17 @@ def plan_matrix(
             item_type = snapshot.items[item_id].type
             ops.append(BoardOp(OpKind.DELETE, entity, item_type, item_id, summary=f"delete {item_type} {entity}"))
     return ops
+
+
+def _clear_of_journey(frame: Item, key: str, snapshot: Snapshot, right: float) -> list[BoardOp]:
+    """Move the matrix frame right when the journey frame grew under it — unless a person moved it."""
+    if frame.id in snapshot.changed or frame.canvas_rect.x0 >= right + _MARGIN / 2:
+        return []
+    x = right + _MARGIN + frame.width / 2
+    change = FieldChange("position", [frame.cx, frame.cy], [x, frame.cy])
+    return [
+        BoardOp(OpKind.MOVE, key, "frame", frame.id, (change,), {"position": {"x": x, "y": frame.cy}}, f"move {key}")
+    ]
 
 
 def _frame_update(frame: Item, key: str, title: str) -> list[BoardOp]:

@@ -10,7 +10,7 @@ from memory_board import CARRIED, MemoryBoard
 
 from cjm_sync.analysis import AnalysisSettings, annotate
 from cjm_sync.engine.annotation import HAND_EDIT
-from cjm_sync.schema import Journey, Provenance, Rating, RatingPair, Source
+from cjm_sync.schema import Journey, Metric, Provenance, Rating, RatingPair, Source
 
 MANUAL = Provenance(source=Source.MANUAL)
 
@@ -99,3 +99,28 @@ def test_without_an_annotate_step_nothing_is_annotated(fresh: Env) -> None:
     env = _env(fresh)
     env.sync()
     assert all(t.annotations is None for t in env.journey().touchpoints)
+
+
+def test_crm_facts_reach_the_annotations_in_the_same_run(fresh: Env) -> None:
+    """The facts step runs before the merge and annotate after it: a CSAT pulled in this run places the
+    touchpoint with external performance derived from it (1 + 90/100 × 4 = 4.6)."""
+    env = _env(fresh)
+    crm = Provenance(source=Source.HUBSPOT, sample_size=40)
+
+    def facts(journey: Journey) -> Journey:
+        journey = journey.model_copy(deep=True)
+        ad = find(journey, "touchpoint:ad")
+        ad.importance = RatingPair(
+            external=Rating(value=4, provenance=Provenance(source=Source.SURVEY, sample_size=30))
+        )
+        ad.metrics = [Metric(id="csat", value=90, unit="%", provenance=crm)]
+        return journey
+
+    _, step = _clock_step()
+    report = env.sync(facts=[facts], annotate=[step])
+    ann = find(env.journey(), "touchpoint:ad").annotations
+    assert ann.view.value == "external"
+    assert ann.performance == 4.6
+    assert "csat 90%" in ann.method
+    fields = {f.field for c in report.file_changes if c.key == "touchpoint:ad" for f in c.fields}
+    assert {"metrics", "annotations.performance"} <= fields

@@ -161,3 +161,22 @@ def test_a_script_typed_into_a_sticky_note_reaches_the_report_as_text(
     dom = BeautifulSoup(page, "html.parser")
     assert dom.find_all("script") == []
     assert any(typed in td.get_text() for td in dom.select("#pain td"))
+
+
+def test_the_matrix_frame_moves_out_of_the_way_when_the_map_grows(
+    connector: MiroConnector, state: ConnectorState, sandbox: MiroSandbox, clock: ManualClock
+) -> None:
+    from cjm_sync.schema import Stage
+
+    desired = _annotated()
+    _push(connector, desired, state, clock)
+    grown = desired.model_copy(deep=True)
+    grown.stages += [Stage(id=f"extra-{i}", title=f"Extra {i}") for i in range(4)]
+    _push(connector, grown, state, clock)
+    board = _board(connector, state)
+    journey_frame, matrix = _item(board, state, "frame:ipa-check"), _item(board, state, "ipa-frame:ipa-check")
+    assert matrix.canvas_rect.x0 > journey_frame.canvas_rect.x1
+    marker = _item(board, state, "ipa-marker:a")
+    assert matrix.canvas_rect.contains(marker.cx, marker.cy)  # its children came along
+    sandbox.reset_calls()
+    assert _push(connector, grown, state, clock) == []
