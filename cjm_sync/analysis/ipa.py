@@ -122,15 +122,27 @@ def crosshair_for(placed: list[Placement], scale: Scale, settings: AnalysisSetti
     return Crosshair(policy="fixed", importance=policy[0], performance=policy[1])
 
 
+def check_crosshair(settings: AnalysisSettings, scale: Scale) -> None:
+    """Raise ValueError when a fixed crosshair lies outside the rating scale (a value from another scale)."""
+    if isinstance(settings.crosshair, tuple):
+        for name, value in zip(("importance", "performance"), settings.crosshair, strict=True):
+            if not scale.min <= value <= scale.max:
+                raise ValueError(
+                    f"crosshair {name} {value:g} is outside the journey's rating scale {scale.min:g}..{scale.max:g}"
+                )
+
+
 def analyse_ipa(
     journey: Journey, settings: AnalysisSettings, derived: Mapping[str, DerivedImportance] | None = None
 ) -> IpaResult:
     """Place every touchpoint of ``journey`` and assign quadrants against the crosshair.
 
     ``derived``: derived importance per touchpoint id (see :mod:`cjm_sync.analysis.derived`).
+    Raises ValueError for a fixed crosshair outside the rating scale.
     Quadrants compare against the exact crosshair (the annotations store it rounded to 4 decimals).
     """
     scale = journey.rating_scale
+    check_crosshair(settings, scale)
     placements = [
         _place(tp.id, touchpoint_ratings(tp, scale, (derived or {}).get(tp.id)), settings) for tp in journey.touchpoints
     ]

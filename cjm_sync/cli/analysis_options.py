@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -17,6 +17,8 @@ from cjm_sync.config import AnalysisConfig
 from cjm_sync.errors import UsageError
 from cjm_sync.files.responses import load_respondents
 from cjm_sync.schema import Journey
+
+T = TypeVar("T")
 
 
 def analysis_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -86,6 +88,15 @@ def annotation_step(inputs: AnalysisInputs) -> Callable[[Journey], Journey]:
     """The engine's annotate step for these inputs (the time is taken when it runs)."""
 
     def step(journey: Journey) -> Journey:
-        return annotate(journey, inputs.settings, datetime.now(UTC), inputs.respondents)[0]
+        return run_analysis(annotate, journey, inputs.settings, datetime.now(UTC), inputs.respondents)[0]
 
     return step
+
+
+def run_analysis(func: Callable[..., T], journey: Journey, *args: Any) -> T:
+    """``func(journey, *args)`` with a setting that does not fit the journey turned into a UsageError
+    naming the journey (exit 2), e.g. a fixed crosshair outside its rating scale."""
+    try:
+        return func(journey, *args)
+    except ValueError as exc:
+        raise UsageError(f"journey '{journey.id}': {exc}") from None

@@ -10,7 +10,7 @@ import click
 
 from cjm_sync.analysis import AnnotationChange, analyse, analysis_to_dict, annotate, gap_analysis, gap_to_dict
 from cjm_sync.analysis.gap import GapReport
-from cjm_sync.cli.analysis_options import analysis_inputs, analysis_options
+from cjm_sync.cli.analysis_options import analysis_inputs, analysis_options, run_analysis
 from cjm_sync.cli.context import AppContext, pass_app
 from cjm_sync.errors import UsageError
 from cjm_sync.files import atomic_write, load_journey, save_journey
@@ -46,7 +46,9 @@ def annotate_cmd(app: AppContext, /, journey: Path, dry_run: bool, **flags: Any)
         raise UsageError(
             f"{loaded.path} uses schema version {loaded.migrated_from[0]}; run `cjm-sync migrate {loaded.path}` first"
         )
-    annotated, analysis, changes = annotate(loaded.journey, inputs.settings, datetime.now(UTC), inputs.respondents)
+    annotated, analysis, changes = run_analysis(
+        annotate, loaded.journey, inputs.settings, datetime.now(UTC), inputs.respondents
+    )
     written = False if dry_run else save_journey(loaded, annotated)
     summary = analysis_to_dict(annotated, analysis)
     data = {
@@ -132,7 +134,7 @@ def report_cmd(app: AppContext, /, journey: Path, fmt: str, output: Path | None,
     """
     inputs = analysis_inputs(app, **flags)
     loaded = load_journey(journey)
-    analysis = analyse(loaded.journey, inputs.settings, inputs.respondents)
+    analysis = run_analysis(analyse, loaded.journey, inputs.settings, inputs.respondents)
     text = render_report(loaded.journey, analysis, fmt, datetime.now(UTC))
     if output is None:
         click.echo(text, nl=False)

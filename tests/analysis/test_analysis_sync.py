@@ -38,3 +38,15 @@ def test_a_bad_analysis_flag_on_sync_is_a_usage_error(sandbox_env: Path, capsys:
     code, out = run(capsys, "sync", "--journey", "j.yaml", "--board", "b1", "--sandbox", "--view", "both")
     assert code == 2
     assert "view must be" in out
+
+
+@pytest.mark.parametrize("command", ["annotate", "sync", "report"])
+def test_a_fixed_crosshair_outside_the_rating_scale_is_refused(
+    sandbox_env: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    board = ("--board", "b1", "--sandbox") if command == "sync" else ()
+    code, out = run(capsys, command, "--journey", "j.yaml", *board, "--crosshair", "8,3")
+    assert code == 2
+    assert "crosshair importance 8 is outside the journey's rating scale 1..5" in out
+    assert "Traceback" not in out
+    assert (sandbox_env / "j.yaml").read_text(encoding="utf-8") == IPA_JOURNEY
