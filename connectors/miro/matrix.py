@@ -119,7 +119,7 @@ def wanted(journey: Journey) -> list[_Want]:
     line = {"fillColor": _INK, "borderWidth": "1", "borderColor": _INK}
     items.append(_shape(f"{PREFIX}crosshair:importance", "", line, (left, cy - 2, right, cy + 2)))
     items.append(_shape(f"{PREFIX}crosshair:performance", "", line, (cx - 2, top, cx + 2, bottom)))
-    policy = {"data": "means of the placed touchpoints", "scale": "scale midpoint", "fixed": "fixed"}
+    policy = {"data": "means of the placed touchpoints", "scale": "scale midpoint", "fixed": "fixed values"}
     items += [
         _text(f"{PREFIX}axis:performance", "Performance →", PLOT_X + PLOT_W / 2, bottom + 50, 300, 20),
         _text(f"{PREFIX}axis:importance", "↑ Importance", PLOT_X + 80, top - 40, 200, 20),
