@@ -49,6 +49,11 @@ PAGE_SIZE = 5000
 AGGREGATE_LIMIT_CODE = "0x8004E023"
 _AGGREGATE_LIMIT_DECIMAL = "-2147164125"
 _ANSWER_400: Mapping[int | type[BaseException], Resolution] = {400: Resolution(Action.IGNORE)}
+_REFUSED_TOKEN = (400, 404, 410, 412, 422)
+"""Answers to a stored delta link that mean "this token is no good": expired, unknown, table re-created."""
+_ANSWER_REFUSED_TOKEN: Mapping[int | type[BaseException], Resolution] = {
+    status: Resolution(Action.IGNORE) for status in _REFUSED_TOKEN
+}
 _MIN_SPLIT_SECONDS = 1.0
 _ROWS_PER_PART = 40_000
 BATCH_SIZE = 10  # Microsoft's advice: start batches at 10 requests (large ones hit the execution-time limit)
@@ -183,23 +188,33 @@ class DataverseClient:
         return found
 
     def option_labels(self, logical_name: str, column: str, *, status: bool = False) -> dict[int, str | None]:
-        """``value → label`` of a choice column (``UserLocalizedLabel``, else the first localized label)."""
+        """``value → label`` of a choice column (``UserLocalizedLabel``, else the first localized label).
+
+        Asks for the attribute by key; where that form is refused, the attribute collection filtered on
+        the name. Without option-set metadata the keys fall back to option numbers (a warning).
+        """
         cast = "StatusAttributeMetadata" if status else "PicklistAttributeMetadata"
-        path = (
-            f"EntityDefinitions(LogicalName='{logical_name}')/Attributes(LogicalName='{column}')"
-            f"/Microsoft.Dynamics.CRM.{cast}"
-        )
+        entity = f"EntityDefinitions(LogicalName='{logical_name}')"
+        expand = {"$select": "LogicalName", "$expand": "OptionSet($select=Options)"}
+        ignore: Mapping[int | type[BaseException], Resolution] = {s: Resolution(Action.IGNORE) for s in (400, 404)}
         response = self.api.request(
-            "GET",
-            path,
-            params={"$select": "LogicalName", "$expand": "OptionSet($select=Options)"},
-            resolutions={404: Resolution(Action.IGNORE)},
-        )
+            "GET", f"{entity}/Attributes(LogicalName='{column}')/Microsoft.Dynamics.CRM.{cast}", params=expand,
+            resolutions=ignore,
+        )  # fmt: skip
+        body: Any = response.json() if response.status_code == 200 else None
+        if body is None:
+            response = self.api.request(
+                "GET",
+                f"{entity}/Attributes/Microsoft.Dynamics.CRM.{cast}",
+                params={**expand, "$filter": f"LogicalName eq {string_literal(column)}"},
+                resolutions=ignore,
+            )
+            found = response.json().get("value", []) if response.status_code == 200 else []
+            body = found[0] if found else None
         labels: dict[int, str | None] = {}
-        if response.status_code == 404:  # no such choice column here: keys fall back to option numbers
+        if not isinstance(body, dict):
             logger.warning("%s.%s has no option-set metadata; keys use option numbers", logical_name, column)
             return labels
-        body = response.json()
         for option in (body.get("OptionSet") or {}).get("Options", []):
             label = option.get("Label") or {}
             user = label.get("UserLocalizedLabel") or {}
@@ -273,34 +288,31 @@ class DataverseClient:
         body = response.json()
         return {tuple(row.get(c) for c in group_by): int(row["n"]) for row in body.get("value", [])}
 
-    def count_many(self, specs: Sequence[CountSpec]) -> list[dict[tuple[Any, ...], int]]:
-        """:meth:`count_by` for many specs, sent as ``$batch`` requests of up to ``BATCH_SIZE`` GETs.
+    def count_many(self, specs: Sequence[CountSpec]) -> list[dict[tuple[Any, ...], int] | None]:
+        """The counts of many specs, sent as ``$batch`` requests of up to ``BATCH_SIZE`` GETs.
 
-        Answers over the aggregate limit are recounted one by one with splitting; a server that
-        refuses ``$batch`` gets the counts one request each from then on.
+        ``None`` for a spec the batch did not answer (over the aggregate limit, throttled, refused, or
+        ``$batch`` not available): the caller counts those with :meth:`count_by`, which splits, retries
+        or reports precisely. A server that refuses ``$batch`` is not sent one again.
         """
         results: list[dict[tuple[Any, ...], int] | None] = [None] * len(specs)
-        if self._batch_ok and len(specs) > 1:
-            for first in range(0, len(specs), BATCH_SIZE):
-                chunk = specs[first : first + BATCH_SIZE]
-                answers = self._batch(
-                    [(s.entity_set, {"$apply": apply_count(in_window(s.start, s.end), s.group_by)}) for s in chunk]
-                )
-                if answers is None:
-                    break
-                for offset, (spec, answer) in enumerate(zip(chunk, answers, strict=True)):
-                    results[first + offset] = self._batch_count(spec, answer)
-        return [
-            result
-            if result is not None
-            else self.count_by(spec.entity_set, spec.group_by, spec.start, spec.end, logical_name=spec.logical_name)
-            for spec, result in zip(specs, results, strict=True)
-        ]
+        if not self._batch_ok or len(specs) < 2:
+            return results
+        for first in range(0, len(specs), BATCH_SIZE):
+            chunk = specs[first : first + BATCH_SIZE]
+            answers = self._batch(
+                [(s.entity_set, {"$apply": apply_count(in_window(s.start, s.end), s.group_by)}) for s in chunk]
+            )
+            if answers is None:
+                break
+            for offset, (spec, answer) in enumerate(zip(chunk, answers, strict=True)):
+                results[first + offset] = self._batch_count(spec, answer)
+        return results
 
     def _batch(self, requests: list[tuple[str, dict[str, str]]]) -> list[BatchAnswer] | None:
         content_type, body = encode_batch(self.api.base_url, requests)
         refused: Mapping[int | type[BaseException], Resolution] = {
-            status: Resolution(Action.IGNORE) for status in (400, 404, 405, 415, 501)
+            status: Resolution(Action.IGNORE) for status in (400, 404, 405, 415, 500, 501)
         }
         response = self.api.request(
             "POST",
@@ -322,23 +334,11 @@ class DataverseClient:
         return answers
 
     def _batch_count(self, spec: CountSpec, answer: BatchAnswer) -> dict[tuple[Any, ...], int] | None:
+        """A batched answer's counts; ``None`` for anything else (the aggregate limit, a throttled or
+        refused part), which is then counted again on its own: split, retried, or reported precisely."""
         if answer.status == 200 and isinstance(answer.body, dict):
             return {tuple(row.get(c) for c in spec.group_by): int(row["n"]) for row in answer.body.get("value", [])}
-        message = ""
-        if isinstance(answer.body, dict) and isinstance(answer.body.get("error"), dict):
-            error = answer.body["error"]
-            if error.get("code") in (AGGREGATE_LIMIT_CODE, _AGGREGATE_LIMIT_DECIMAL):
-                return None
-            message = str(error.get("message", ""))
-        if "AggregateQueryRecordLimit" in message or answer.status == 429 or answer.status >= 500:
-            return None  # counted again on its own (split, or retried by the client core)
-        raise FatalAPIError(
-            f"a batched count was refused (HTTP {answer.status}): {message}",
-            connector=self.api.connector,
-            status=answer.status,
-            method="GET",
-            url=spec.entity_set,
-        )
+        return None
 
     def _parts_for(self, logical_name: str | None) -> int:
         """How many parts a window over the 50,000 limit is cut into, from the table's total row count."""
@@ -388,11 +388,16 @@ class DataverseClient:
         seen: set[str] = set()
         while url is not None:
             response = self.api.request(
-                "GET", url, params=params, headers={"Prefer": prefer}, kind=CallKind.LIST, resolutions=_ANSWER_400
+                "GET",
+                url,
+                params=params,
+                headers={"Prefer": prefer},
+                kind=CallKind.LIST,
+                resolutions=_ANSWER_REFUSED_TOKEN if delta_link else _ANSWER_400,
             )
-            if response.status_code == 400:
+            if response.status_code in _REFUSED_TOKEN:
                 if delta_link is not None:
-                    raise DeltaExpired(vendor_message(response))
+                    raise DeltaExpired(f"HTTP {response.status_code}: {vendor_message(response)}")
                 raise FatalAPIError(
                     f"bad request: {vendor_message(response)}",
                     connector=self.api.connector,

@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from cjm_sync.errors import FatalAPIError
 from connectors.dynamics.catalog import KIND_BY_LOGICAL, TouchpointKind
 from connectors.dynamics.client import CountSpec, DataverseClient, DeltaExpired, EntityInfo
 from connectors.dynamics.keys import DIRECTIONS, UNKNOWN, kebab, option_key
-from connectors.dynamics.odata import datetime_literal
+from connectors.dynamics.odata import datetime_literal, in_window
 
 __all__ = ["Cache", "EnvironmentReader", "Process", "parse_instant"]
 
@@ -76,6 +77,19 @@ def stage_order(client_data: str | None) -> list[str]:
                 walk(item)
 
     walk(doc)
+    if not found:  # a definition without step classes: every stageId in document order
+
+        def any_stage(node: Any) -> None:
+            if isinstance(node, dict):
+                if node.get("stageId"):
+                    found.append(str(node["stageId"]).lower())
+                for value in node.values():
+                    any_stage(value)
+            elif isinstance(node, list):
+                for item in node:
+                    any_stage(item)
+
+        any_stage(doc)
     return list(dict.fromkeys(found))
 
 
@@ -188,7 +202,8 @@ class EnvironmentReader:
             if info is not None and key not in self._counts:
                 todo.append((key, CountSpec(info.entity_set, group_by, start, end, info.logical_name)))
         for (key, _), counts in zip(todo, self.client.count_many([spec for _, spec in todo]), strict=True):
-            self._counts[key] = counts
+            if counts is not None:  # the rest are counted one by one when asked for
+                self._counts[key] = counts
 
     def key_part(self, kind: TouchpointKind, group: tuple[Any, ...]) -> str | None:
         """The key's value part for an aggregate group (``None`` for kinds without one)."""
@@ -225,7 +240,17 @@ class EnvironmentReader:
     def path_counts(self, process: Process, start: datetime, end: datetime) -> dict[tuple[str, ...], int]:
         """BPF instances created in ``[start, end)`` per traversed path (stage ids, lower case)."""
         out: dict[tuple[str, ...], int] = {}
-        for (path,), n in self.count_by(process.logical_name, ("traversedpath",), start, end).items():
+        try:
+            grouped = self.count_by(process.logical_name, ("traversedpath",), start, end)
+        except FatalAPIError as exc:
+            if exc.status != 400:
+                raise
+            # an environment that will not group on traversedpath: page the window's paths instead
+            grouped = Counter(
+                (row.get("traversedpath"),)
+                for row in self.client.rows(process.entity_set, ["traversedpath"], in_window(start, end))
+            )
+        for (path,), n in grouped.items():
             stages = tuple(s.strip().lower() for s in str(path or "").split(",") if s.strip())
             out[stages] = out.get(stages, 0) + n
         return out

@@ -165,16 +165,18 @@ def test_counts_are_batched_and_fall_back_when_batch_is_refused(sandbox: Dataver
     batched = client.count_many(specs)
     assert sorted(c.in_batch for c in sandbox.calls) == [False, True, True, True]
     assert batched == [client.count_by(s.entity_set, s.group_by, s.start, s.end) for s in specs]
+    sandbox.aggregate_limit = 60
+    over = client.count_many(specs)
+    assert [c is None for c in over] == [n > 60 for n in (sum(b.values()) for b in batched if b)]
 
     handle = sandbox.handle
     sandbox.handle = lambda r: Response(404, {}, b"") if r.path.endswith("$batch") else handle(r)  # type: ignore[method-assign]
     sandbox.calls.clear()
     client = _client(sandbox)
-    fallback = client.count_many(specs)
-    again = client.count_many(specs)
-    assert fallback == again == batched
-    assert not any(c.in_batch for c in sandbox.calls)
-    assert len(sandbox.calls) == 6  # the refused $batch is not logged by the stand-in; 3 + 3 single counts
+    assert client.count_many(specs) == [None, None, None]
+    assert client.count_many(specs) == [None, None, None]
+    assert sandbox.calls == []  # the refused $batch is not logged by the stand-in, and not sent twice
+    assert client.api.stats.calls() == 1
 
 
 def test_metadata_without_filter_support_or_option_sets(sandbox: DataverseSandbox) -> None:

@@ -162,3 +162,37 @@ def test_tables_without_change_tracking_use_a_modifiedon_watermark() -> None:
     incremental, _, _ = _pull(env, cache)
     full, _, _ = _pull(env, MemoryCache(), full=True)
     assert incremental == full
+
+
+def test_a_plainer_server_gives_the_same_values() -> None:
+    """No $batch, no RetrieveTotalRecordCount, no groupby on traversedpath, no filtered EntityDefinitions,
+    an expired delta token answered 410: the connector falls back and the values do not change."""
+    from connectors.dynamics.sandbox.wire import Request, Response
+
+    now = [ANCHOR]
+    env = DataverseSandbox(records=3000, seed=8, anchor=ANCHOR, now=lambda: now[0])
+    expected, _, _ = _pull(env, MemoryCache())
+    handle = env.handle
+    refused = b'{"error":{"code":"0x80060888","message":"not supported here"}}'
+
+    def plainer(request: Request) -> Response:
+        path, query = request.path, request.query
+        if path.endswith("/$batch") or "RetrieveTotalRecordCount" in path:
+            return Response(501, {"Content-Type": "application/json"}, refused)
+        if "traversedpath" in query.get("$apply", "") or (path.endswith("/EntityDefinitions") and "$filter" in query):
+            return Response(400, {"Content-Type": "application/json"}, refused)
+        answer = handle(request)
+        if "$deltatoken" in query and answer.status == 400:
+            return Response(410, answer.headers, answer.body)
+        return answer
+
+    env.handle = plainer  # type: ignore[method-assign]
+    cache = MemoryCache()
+    env.calls.clear()
+    assert _pull(env, cache)[0] == expected
+    assert any(c.query.get("$select") == "traversedpath" for c in env.calls)  # paths paged instead
+    assert not any(c.in_batch for c in env.calls)
+    now[0] = ANCHOR + timedelta(days=8)
+    got, _, warnings = _pull(env, cache)
+    assert got == expected
+    assert any("read once in full" in w for w in warnings)
