@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -183,3 +184,52 @@ def sandbox_dynamics_cmd(
         data_tls=data_tls,
         emit=click.echo,
     )
+
+
+@sandbox_group.command("hubspot")
+@click.option("--port", type=int, default=8767, show_default=True, help="Port (0 picks a free one).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Loopback address to bind.")
+@click.option("--scenario", type=click.Choice(["b2b_saas", "b2c_retail"]), default="b2b_saas", show_default=True)
+@click.option("--records", type=click.IntRange(min=50, max=2_000_000), default=3000, show_default=True)
+@click.option("--seed", type=int, default=7, show_default=True, help="Seed of the generated portal.")
+@click.option(
+    "--as-of", "anchor", help="The portal's 'now' (ISO UTC); records end before it. Default: today 00:00 UTC."
+)
+@click.option(
+    "--latency", type=click.FloatRange(min=0), default=0.0, show_default=True, help="Added to every request, in ms."
+)
+@click.option("--burst", type=click.IntRange(min=1), default=190, show_default=True, help="Requests per 10 s.")
+@click.option("--daily", type=click.IntRange(min=1), default=1_000_000, show_default=True, help="Requests per day.")
+@pass_app
+def sandbox_hubspot_cmd(
+    app: AppContext,
+    /,
+    port: int,
+    host: str,
+    scenario: str,
+    records: int,
+    seed: int,
+    anchor: str | None,
+    latency: float,
+    burst: int,
+    daily: int,
+) -> None:
+    """Serve a generated HubSpot portal (objects, search, pipelines, properties; both path styles, real
+    rate-limit headers and 429 bodies) and print the environment to use; Ctrl-C stops it."""
+    from cjm_sync.plugins import parse_as_of  # noqa: PLC0415
+    from connectors.hubspot.sandbox import TOKEN, HubSpotSandbox, RateLimits, SandboxServer  # noqa: PLC0415
+
+    if host not in {"127.0.0.1", "localhost", "::1"}:
+        raise UsageError("the sandbox only listens on loopback (127.0.0.1, localhost or ::1)")
+    sandbox = HubSpotSandbox.generate(scenario, records, seed=seed, anchor=parse_as_of(anchor) if anchor else None)
+    sandbox.limits = RateLimits(burst=burst, daily=daily)
+    sandbox.latency = latency / 1000
+    with SandboxServer(sandbox, host, port) as server:
+        app.emit(
+            {"base_url": server.base_url, "token": TOKEN, "scenario": scenario, "records": records},
+            f"HubSpot sandbox ({scenario}, {records} records) at {server.base_url}\n"
+            f"  export CJM_HUBSPOT_BASE_URL={server.base_url} HUBSPOT_ACCESS_TOKEN={TOKEN}\n"
+            "Ctrl-C stops it.",
+        )
+        with contextlib.suppress(KeyboardInterrupt):
+            server.wait()

@@ -138,7 +138,9 @@ def _lead_edits() -> None:
 @click.option(
     "--crm",
     metavar="NAME",
-    help="Also pull this CRM's metrics (its built-in sandbox) onto the journey at every sync, e.g. dynamics.",
+    default="hubspot",
+    show_default=True,
+    help="Pull this CRM's metrics (its built-in sandbox) onto the journey at every sync (hubspot, dynamics).",
 )
 @pass_app
 def demo_cmd(app: AppContext, /, workdir: Path, crm: str | None) -> None:

@@ -12,6 +12,7 @@ class CallKind(StrEnum):
     """What an API call does; the connector's cost function decides."""
 
     LIST = "list"
+    SEARCH = "search"
     GET = "get"
     CREATE = "create"
     UPDATE = "update"

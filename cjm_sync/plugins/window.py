@@ -84,6 +84,7 @@ class Window:
     def ending(cls, as_of: datetime | None = None, length: timedelta = DEFAULT_WINDOW) -> Window:
         """The window of ``length`` ending at ``as_of`` (default: now, UTC)."""
         end = (as_of or datetime.now(UTC)).astimezone(UTC)
+        end = end.replace(microsecond=end.microsecond // 1000 * 1000)  # CRM times have millisecond resolution
         return cls(end - length, end)
 
     @classmethod

@@ -24,6 +24,7 @@ def test_demo_runs_the_whole_story_and_prints_one_json_document(
     assert "Plans are hard to compare on mobile" in journey  # the person's board edit reached the file
     assert "Three plans; the Team plan" in journey  # the lead's file edit survived
     assert "Video call with sales" in journey  # the conflict was settled with the board's value
+    assert "source: hubspot" in journey  # HubSpot sandbox metrics were pulled onto the linked touchpoints
 
 
 def test_demo_refuses_to_wipe_a_folder_it_did_not_make(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,114 @@
+"""The HubSpot commands end to end with ``--sandbox``: discover, pull, validate, sync with --crm."""
+
+from __future__ import annotations
+
+import io
+import json
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import pytest
+
+from cjm_sync.cli.main import main
+from cjm_sync.files import load_journey
+
+JOURNEY = """\
+schema_version: 2
+id: saas
+title: SaaS 旅程
+stages:
+  - id: consider
+    title: Qualified to buy
+    sources: [hubspot:deal-stage:default:qualifiedtobuy]   # deals
+  - id: use
+    title: Use
+touchpoints:
+  - id: support
+    title: Support hotline ☎️
+    stage: use
+    channel: phone
+    sources: [hubspot:calls:INBOUND, hubspot:tickets:PHONE]
+  - id: survey
+    title: NPS survey
+    stage: use
+    channel: email
+    sources: [hubspot:feedback_submissions:NPS]
+  - id: chat
+    title: WhatsApp chat
+    stage: use
+    channel: chat
+"""
+
+
+def cli(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err), pytest.raises(SystemExit) as done:
+        main(list(args))
+    code = done.value.code
+    return (code if isinstance(code, int) else 1), out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CJM_SYNC_CONFIG", raising=False)
+    Path("saas.yaml").write_text(JOURNEY, encoding="utf-8")
+    Path("cjm-sync.toml").write_text("[connectors.hubspot]\nsandbox_records = 800\n", encoding="utf-8")
+    return tmp_path
+
+
+def test_discover_lists_stages_in_order_and_touchpoint_keys(here: Path) -> None:
+    code, out, err = cli("discover", "hubspot", "--sandbox", "--journey", "saas.yaml", "--window", "P90D", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    keys = [s["key"] for s in data["stages"]]
+    assert keys[:7] == [
+        f"hubspot:deal-stage:default:{s}"
+        for s in ["appointmentscheduled", "qualifiedtobuy", "presentationscheduled", "decisionmakerboughtin",
+                  "contractsent", "closedwon", "closedlost"]
+    ]  # fmt: skip
+    assert "hubspot:lifecycle:1125478932" in keys  # the custom, numeric lifecycle stage
+    assert [s["order"] for s in data["stages"][:7]] == list(range(7))
+    assert {"key", "label", "order", "entered"} <= set(data["stages"][0])
+    tp = {t["key"]: t for t in data["touchpoints"]}
+    assert {"key", "label", "count", "count_previous"} <= set(tp["hubspot:calls:INBOUND"])
+    assert all(t["count"] or t["count_previous"] for t in data["touchpoints"])
+    assert "hubspot:calls:INBOUND" not in data["unassigned"]
+    assert "hubspot:communications:WHATS_APP" in data["unassigned"]
+    suggested = {(s["key"], s["entity"]): s["reason"] for s in data["suggestions"]}
+    assert suggested[("hubspot:communications:WHATS_APP", "touchpoint:chat")] == "channel chat, title words"
+
+
+def test_pull_fills_metrics_with_provenance_keeping_comments(here: Path) -> None:
+    code, out, err = cli("pull", "hubspot", "--journey", "saas.yaml", "--sandbox", "--window", "60d", "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["api_calls"]["by_connector"]["hubspot"]["by_kind"]["search"] > 0
+    journey = load_journey(Path("saas.yaml")).journey
+    support = {m.id: m for m in journey.touchpoints[0].metrics}
+    assert set(support) == {"volume", "volume-previous", "volume-change", "time-to-first-reply", "time-to-close"}
+    assert support["volume"].provenance.source.value == "hubspot"
+    assert support["volume"].provenance.window == report["window"]
+    assert "# deals" in Path("saas.yaml").read_text(encoding="utf-8")
+    assert journey.touchpoints[2].metrics == []  # no sources, no metrics
+    code, out, _ = cli("pull", "hubspot", "--journey", "saas.yaml", "--sandbox", "--dry-run")
+    assert code == 0
+
+
+def test_validate_rejects_malformed_hubspot_keys(here: Path) -> None:
+    Path("bad.yaml").write_text(JOURNEY.replace("hubspot:deal-stage:default:qualifiedtobuy", "hubspot:deal-stage:x"))
+    code, _, err = cli("validate", "bad.yaml")
+    assert code == 2
+    assert "bad.yaml:7:" in err
+    assert "hubspot:deal-stage:<pipelineId>:<stageId>" in err
+
+
+def test_sync_with_crm_pulls_then_pushes_the_board(here: Path) -> None:
+    code, out, err = cli(
+        "sync", "--journey", "saas.yaml", "--board", "uXjVOhub123=", "--sandbox", "--crm", "hubspot", "--json"
+    )
+    assert code == 0, err + out
+    report = json.loads(out)
+    assert set(report["api_calls"]["by_connector"]) == {"miro", "hubspot"}
+    assert any(c["key"] == "touchpoint:support" for c in report["metric_changes"])
+    assert load_journey(Path("saas.yaml")).journey.touchpoints[0].metrics

@@ -1,0 +1,161 @@
+"""Rate limits (respx over the sandbox): a DAILY 429 stops the pull at once with a clear message, exit 1,
+journey and state untouched, and the pull after the reset is correct; TEN_SECONDLY_ROLLING waits the
+interval the headers give; the burst limiter learns HubSpot's headers."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import redirect_stderr, redirect_stdout
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+import respx
+from conftest import ANCHOR, unthrottled
+
+from cjm_sync.cli.main import main
+from cjm_sync.http import ApiClient, BearerAuth, RequestRateLimiter, retry
+from cjm_sync.state import open_store
+from connectors.hubspot.client import HubSpotClient, Paths
+from connectors.hubspot.limits import BurstLimiter
+from connectors.hubspot.sandbox import TOKEN, HubSpotSandbox
+
+JOURNEY = """\
+schema_version: 2
+id: shop
+title: Shop
+stages:
+  - id: buy
+    title: Buy
+    sources: [hubspot:deal-stage:default:qualifiedtobuy]
+touchpoints:
+  - id: help
+    title: Help desk
+    stage: buy
+    sources: [hubspot:tickets:CHAT, hubspot:calls:INBOUND]
+"""
+AS_OF = "2026-11-01T00:00:00Z"
+
+
+def cli(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err), pytest.raises(SystemExit) as done:
+        main(list(args))
+    code = done.value.code
+    return (code if isinstance(code, int) else 1), out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def portal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[HubSpotSandbox]:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CJM_SYNC_CONFIG", raising=False)
+    monkeypatch.delenv("CJM_HUBSPOT_BASE_URL", raising=False)
+    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", TOKEN)
+    Path("shop.yaml").write_text(JOURNEY, encoding="utf-8")
+    sandbox = unthrottled(HubSpotSandbox.generate("b2c_retail", 1500, anchor=ANCHOR))
+    with respx.mock(base_url="https://api.hubapi.com", assert_all_called=False) as router:
+        router.route().mock(side_effect=sandbox.transport().handle_request)
+        yield sandbox
+
+
+def pull(*extra: str) -> tuple[int, str, str]:
+    return cli("pull", "hubspot", "--journey", "shop.yaml", "--as-of", AS_OF, *extra)
+
+
+def state() -> tuple[object, ...]:
+    store = open_store(".cjm-sync/state.db")
+    try:
+        return (
+            store._query("SELECT stream, cursor_value FROM crm_cursors ORDER BY stream"),
+            store._query("SELECT COUNT(*) FROM crm_records"),
+            store._query("SELECT COUNT(*) FROM crm_staged_records"),
+        )
+    finally:
+        store.close()
+
+
+def test_daily_limit_stops_the_pull_and_touches_nothing(portal: HubSpotSandbox) -> None:
+    code, _, err = pull()
+    assert code == 0, err
+    before, saved = Path("shop.yaml").read_bytes(), state()
+    portal.update("tickets", sorted(portal.portal.records["tickets"])[0], {"source_type": "CHAT"})
+    portal.limits.daily = portal.limits.used_today + 2
+    sent = len(portal.calls)
+    code, out, err = pull()
+    assert code == 1
+    assert "daily API limit" in err
+    assert len(portal.calls) - sent <= 4  # stops at the first DAILY answer, no retries
+    assert Path("shop.yaml").read_bytes() == before
+    assert state() == saved
+    portal.limits.daily = 10**9  # a new day
+    portal.limits.reset_daily()
+    code, _, err = pull("--json")
+    assert code == 0, err
+    after_reset = Path("shop.yaml").read_text(encoding="utf-8")
+    code, out, err = pull("--full")
+    assert code == 0, err + out
+    assert Path("shop.yaml").read_text(encoding="utf-8") == after_reset
+
+
+def test_ten_secondly_limit_waits_the_interval(monkeypatch: pytest.MonkeyPatch) -> None:
+    retry.set_testing(False)
+    slept: list[float] = []
+    sandbox = unthrottled(HubSpotSandbox.generate("b2c_retail", 300, anchor=ANCHOR))
+    sandbox.fail_next(429)
+    api = ApiClient(
+        "hubspot", "https://api.hubapi.com", auth=BearerAuth(TOKEN), transport=sandbox.transport(), sleep=slept.append
+    )
+    client = HubSpotClient(api, Paths.for_version("2026-09"), search_limiter=RequestRateLimiter(1000, 1.0))
+    assert client.pipelines("deals")
+    assert slept == [10.0]  # X-HubSpot-RateLimit-Interval-Milliseconds: 10000
+    assert api.stats.to_dict()["retries"] == 1
+
+
+def test_burst_limiter_learns_the_budget_from_headers() -> None:
+    now = [0.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    limiter = BurstLimiter(100, clock=lambda: now[0], sleep=sleep)
+    limiter.update(httpx.Headers({"X-HubSpot-RateLimit-Max": "3", "X-HubSpot-RateLimit-Remaining": "2"}))
+    for _ in range(3):
+        limiter.acquire()
+    assert slept == []
+    limiter.acquire()  # the 4th call in 10 s waits for the window
+    assert slept == [10.0]
+    limiter.update(
+        httpx.Headers({"X-HubSpot-RateLimit-Remaining": "0", "X-HubSpot-RateLimit-Interval-Milliseconds": "5000"})
+    )
+    limiter.acquire()
+    assert slept[1] == pytest.approx(5.0)
+
+
+def test_search_is_paced_apart_from_the_burst_limit() -> None:
+    sandbox = unthrottled(HubSpotSandbox.generate("b2c_retail", 300, anchor=ANCHOR))
+    now = [0.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    api = ApiClient("hubspot", "https://api.hubapi.com", auth=BearerAuth(TOKEN), transport=sandbox.transport())
+    client = HubSpotClient(
+        api, Paths.for_version("2026-09"), search_limiter=RequestRateLimiter(5, 1.0, clock=lambda: now[0], sleep=sleep)
+    )
+    for _ in range(6):
+        client.count("calls", [])
+    for _ in range(20):
+        client.pipelines("deals")  # not searches: no pacing
+    assert len(slept) == 1
+    assert slept[0] == pytest.approx(1.0)
+    assert window_days(ANCHOR) == 30
+
+
+def window_days(_: object) -> int:
+    return timedelta(days=30).days
