@@ -7,6 +7,7 @@
     ├── LockedError         (1)       another run holds the journey lock
     └── IntegrationError    (1)       talking to a vendor API went wrong; carries ``connector``/``status``
         ├── TransientError            retryable (429, 5xx, transport); raised once retries are exhausted
+        │   └── OutcomeUnknown        a write may or may not have happened (its answer was lost)
         ├── FatalAPIError             the request is wrong or refused; retrying will not help
         ├── SkippableError            one record failed; the run can go on without it
         └── ConflictError             the remote changed under us (e.g. 412); the engine decides
@@ -165,6 +166,12 @@ class IntegrationError(CjmSyncError):
 
 class TransientError(IntegrationError):
     """Retryable failure (429, 5xx, network) that persisted after the retry budget was spent."""
+
+
+class OutcomeUnknown(TransientError):
+    """A non-idempotent write (a POST) may have reached the server, but its answer was lost (timeout,
+    dropped connection, 500/502/504). It is never repeated blindly: the caller reads back whether it
+    happened, and either records what it made or sends it again."""
 
 
 class FatalAPIError(IntegrationError):

@@ -17,6 +17,7 @@ from cjm_sync.errors import (
     ConfigError,
     ConflictError,
     FatalAPIError,
+    OutcomeUnknown,
     TransientError,
 )
 
@@ -66,8 +67,8 @@ DEFAULT_RESOLUTIONS: Mapping[Key, Resolution] = {
 }
 _MAYBE_DONE = Resolution(
     Action.FAIL,
-    TransientError,
-    "the write may have reached the server, so it is not repeated (the next run reconciles it)",
+    OutcomeUnknown,
+    "the write may have reached the server, so it is not repeated blindly (it is read back first)",
 )
 NON_IDEMPOTENT: Overrides = {
     # A create whose answer was lost may have happened: repeating it would duplicate the item. Only

@@ -8,7 +8,8 @@ The engine owns merging; the connector owns the board. Per sync the engine calls
    board show ``desired`` with the fewest writes (nothing for items already right).
 3. ``apply(ops, state, journal)`` performs those ops, calling ``journal.before(op)`` before and
    ``journal.after(op, external_id)`` after every external write, so a crash at any point can be
-   recovered on the next run.
+   recovered on the next run. A write whose answer was lost is read back in the same run: found, it is
+   recorded with ``after``; not found, it is marked ``journal.failed`` and sent again (a new ``before``).
 
 ``state`` is a :class:`ConnectorState`: the id map (entity key → external id) and a JSON-serialisable
 ``memo`` the connector keeps between runs (e.g. item modification times at the last sync). The engine
@@ -141,6 +142,10 @@ class Journal(Protocol):
 
     def after(self, op: BoardOp, external_id: str | None) -> None:
         """Record that ``op`` succeeded (``external_id`` of a created item)."""
+
+    def failed(self, op: BoardOp, error: str) -> None:
+        """Record that ``op`` did not happen (e.g. read back after a lost answer and not found); a
+        connector that sends it again announces the new attempt with :meth:`before`."""
 
 
 @dataclass

@@ -113,6 +113,13 @@ class MiroClient:
                 )
             )
 
+    def item_tags(self, item_id: str) -> list[JSON]:
+        """The tags attached to one item (``GET /items/{item_id}/tags``, Level 1)."""
+        with self._cost.override(CallKind.TAG, LEVEL_1):
+            body = self.api.get_json(f"{self._board}/items/{item_id}/tags", kind=CallKind.TAG)
+        tags: list[JSON] = body.get("tags", []) if isinstance(body, dict) else []
+        return tags
+
     # --- writing ---------------------------------------------------------------------------------
     def create_bulk(self, items: Sequence[Mapping[str, Any]]) -> list[JSON]:
         """Create 1–20 items in one transactional call; returns them in request order."""

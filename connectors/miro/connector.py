@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 import httpx
 from pydantic import SecretStr
 
-from cjm_sync.errors import ConfigError, FatalAPIError
+from cjm_sync.errors import ConfigError, FatalAPIError, OutcomeUnknown
 from cjm_sync.plugins.capabilities import Capability, ConnectorKind
 from cjm_sync.plugins.targets import normalise_target
 from cjm_sync.plugins.whiteboard import ApplyResult, BoardOp, BoardRead, ConnectorState, Journal, OpKind
@@ -27,6 +27,7 @@ from connectors.miro.board import Snapshot, Tag, parse_connector, parse_items
 from connectors.miro.client import JSON, MiroClient
 from connectors.miro.matrix import plan_matrix
 from connectors.miro.planner import REF, adopt_existing, plan_board
+from connectors.miro.readback import MAX_SENDS, ReadBack
 from connectors.miro.reading import interpret
 from connectors.miro.recovery import Recovery, adopt_pending, in_flight, self_user, written_by_us
 from connectors.miro.resources import BULK_LIMIT, ITEM_TYPES
@@ -277,23 +278,92 @@ class _Applier:
         self.journal.after(op, str(body["id"]) if created and body else None)
 
     def _bulk(self, batch: list[BoardOp]) -> None:
-        for op in batch:
-            self.journal.before(op)
-        created = self.client.create_bulk([self._resolve(op.payload) for op in batch])
-        for op, body in zip(batch, created, strict=True):
-            self._record(op, body, created=True)
+        todo = batch
+        for send in range(1, MAX_SENDS + 1):
+            for op in todo:
+                self.journal.before(op)
+            try:
+                created = self.client.create_bulk([self._resolve(op.payload) for op in todo])
+            except OutcomeUnknown as lost:  # a bulk call is transactional: all of it happened, or none
+                found = self._readback().created(todo)
+                for op in todo:
+                    if op.key in found:
+                        self._record(op, found[op.key], created=True)
+                todo = self._not_made([op for op in todo if op.key not in found], lost, send)
+                if not todo:
+                    return
+                continue
+            for op, body in zip(todo, created, strict=True):
+                self._record(op, body, created=True)
+            return
 
     def _one(self, op: BoardOp) -> None:
-        self.journal.before(op)
+        for send in range(1, MAX_SENDS + 1):
+            self.journal.before(op)
+            try:
+                self._send(op)
+                return
+            except OutcomeUnknown as lost:
+                if self._made(op) or not self._not_made([op], lost, send):
+                    return
+
+    def _not_made(self, ops: list[BoardOp], lost: OutcomeUnknown, send: int) -> list[BoardOp]:
+        """``ops`` were read back and not found: mark them failed and return them to be sent again, or —
+        once :data:`MAX_SENDS` sends had their answers lost — stop the run (they stay pending for recovery)."""
+        if ops and send >= MAX_SENDS:
+            raise lost
+        for op in ops:
+            self.journal.failed(op, f"not on the board after a lost answer ({lost.message}); sent again")
+        return ops
+
+    def _readback(self) -> ReadBack:
+        self_user = self.state.memo.get("self_user")
+        return ReadBack(self.client, self.state.id_map, str(self_user) if self_user else None)
+
+    def _made(self, op: BoardOp) -> bool:
+        """Whether the write ``op``, whose answer was lost, happened; if so it is recorded as done."""
+        readback = self._readback()
+        if op.kind is OpKind.TAG:
+            target, tag_id = self._tag_target(op)
+            if not readback.has_tag(target, tag_id):
+                return False
+            self.tagged.add(target)
+            self._record(op, None)
+            return True
+        if op.item_type == "tag":
+            found_tag = readback.tag_id(str(op.payload["title"]))
+            if found_tag is None:
+                return False
+            self._record_tag(op, found_tag)
+            return True
+        found = readback.created([op]).get(op.key)
+        if found is None:
+            return False
+        self._record(op, found, created=True)
+        return True
+
+    def _record_tag(self, op: BoardOp, tag_id: str) -> None:
+        self.state.id_map[op.key] = tag_id
+        self.result.applied += 1
+        self.journal.after(op, tag_id)
+
+    def _tag_target(self, op: BoardOp) -> tuple[str, str]:
+        target = op.external_id or self.state.id_map.get(op.key)
+        payload = self._resolve(op.payload)
+        tag_id = payload.get("tag_id") or self.state.id_map.get(f"tag:{payload['tag']}")
+        assert target is not None, f"no board id for {op.key}"
+        assert tag_id is not None, f"tag {payload['tag']!r} was neither on the board nor created"
+        return target, str(tag_id)
+
+    def _send(self, op: BoardOp) -> None:
+        """Perform one write and record it; :class:`OutcomeUnknown` when its answer was lost."""
         payload = self._resolve(op.payload)
         target = op.external_id or self.state.id_map.get(op.key)
         body: JSON | None = None
         if op.kind is OpKind.CREATE:
             if op.item_type == "tag":
                 tag = self.client.create_tag(payload["title"], payload["fillColor"])
-                self.state.id_map[op.key] = str(tag["id"])
-                self.result.applied += 1
-                self.journal.after(op, str(tag["id"]))
+                self._record_tag(op, str(tag["id"]))
                 return
             if op.item_type == "connector":
                 body = self.client.create_connector(payload)
@@ -310,8 +380,7 @@ class _Applier:
         elif op.kind is OpKind.MOVE:
             body = self.client.move(target, payload)
         elif op.kind in (OpKind.TAG, OpKind.UNTAG):
-            tag_id = payload.get("tag_id") or self.state.id_map.get(f"tag:{payload['tag']}")
-            assert tag_id is not None, f"tag {payload['tag']!r} was neither on the board nor created"
+            target, tag_id = self._tag_target(op)
             (self.client.attach_tag if op.kind is OpKind.TAG else self.client.detach_tag)(target, tag_id)
             self.tagged.add(target)
         elif op.kind is OpKind.DELETE:

@@ -49,6 +49,9 @@ class CrashingJournal:
             raise Crash(f"op {index} after the write")
         self.inner.after(op, external_id)
 
+    def failed(self, op: BoardOp, error: str) -> None:
+        self.inner.failed(op, error)
+
 
 class CrashingMiro(MiroConnector):
     """The Miro connector with a journal that dies once at a chosen step."""

@@ -19,3 +19,6 @@ class RecordingJournal:
 
     def after(self, op: BoardOp, external_id: str | None) -> None:
         self.events.append(("after", op.key, external_id))
+
+    def failed(self, op: BoardOp, error: str) -> None:
+        self.events.append(("failed", op.key, error))
