@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,18 +11,11 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from hubspot_contract import HubSpotSpecTransport
+from hubspot_support import ANCHOR, ConnectorFactory, unthrottled
 
 from cjm_sync.state import SQLiteStateStore, open_store
 from connectors.hubspot.connector import HubSpotConnector
-from connectors.hubspot.sandbox import HubSpotSandbox, RateLimits
-
-ANCHOR = datetime(2026, 11, 1, tzinfo=UTC)
-"""The generated portals end here; tests use it as --as-of."""
-
-
-def unthrottled(sandbox: HubSpotSandbox) -> HubSpotSandbox:
-    sandbox.limits = RateLimits(burst=10**9, search_per_second=10**9)
-    return sandbox
+from connectors.hubspot.sandbox import HubSpotSandbox
 
 
 @pytest.fixture(scope="session")
@@ -34,10 +26,8 @@ def b2b_portal() -> HubSpotSandbox:
 
 @pytest.fixture(scope="session")
 def b2c_portal() -> HubSpotSandbox:
+    """A generated B2C retail portal (read-only)."""
     return unthrottled(HubSpotSandbox.generate("b2c_retail", 2500, anchor=ANCHOR))
-
-
-ConnectorFactory = Callable[..., tuple[HubSpotConnector, HubSpotSpecTransport]]
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from conftest import ANCHOR, ConnectorFactory
 from hubspot_contract import HubSpotSpecTransport, validate_request, validate_response
+from hubspot_support import ANCHOR, ConnectorFactory
 
 from cjm_sync.plugins import DiscoverRequest, PullRequest, SourceLink, Window
 from cjm_sync.state import SQLiteStateStore

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from conftest import ANCHOR, ConnectorFactory, unthrottled
+from hubspot_support import ANCHOR, ConnectorFactory, unthrottled
 
 from cjm_sync.plugins import PullRequest, PullResult, SourceLink, Window
 from cjm_sync.state import SQLiteStateStore

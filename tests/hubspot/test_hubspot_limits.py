@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 import respx
-from conftest import ANCHOR, unthrottled
+from hubspot_support import ANCHOR, unthrottled
 
 from cjm_sync.cli.main import main
 from cjm_sync.http import ApiClient, BearerAuth, RequestRateLimiter, retry

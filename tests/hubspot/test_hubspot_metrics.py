@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 import reference
-from conftest import ANCHOR, ConnectorFactory
+from hubspot_support import ANCHOR, ConnectorFactory
 
 from cjm_sync.plugins import PullRequest, SourceLink, Window
 from cjm_sync.state import SQLiteStateStore
