@@ -18,7 +18,7 @@ import json
 import logging
 import math
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -121,6 +121,14 @@ class ChangeSet:
     upserts: list[dict[str, Any]] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
     delta_link: str | None = None
+
+
+def _is_limit_answer(answer: BatchAnswer) -> bool:
+    error = answer.body.get("error") if isinstance(answer.body, dict) else None
+    if not isinstance(error, dict):
+        return False
+    code, message = str(error.get("code", "")), str(error.get("message", ""))
+    return code in (AGGREGATE_LIMIT_CODE, _AGGREGATE_LIMIT_DECIMAL) or "AggregateQueryRecordLimit" in message
 
 
 def _is_aggregate_limit(response: httpx.Response) -> bool:
@@ -291,22 +299,38 @@ class DataverseClient:
     def count_many(self, specs: Sequence[CountSpec]) -> list[dict[tuple[Any, ...], int] | None]:
         """The counts of many specs, sent as ``$batch`` requests of up to ``BATCH_SIZE`` GETs.
 
-        ``None`` for a spec the batch did not answer (over the aggregate limit, throttled, refused, or
-        ``$batch`` not available): the caller counts those with :meth:`count_by`, which splits, retries
-        or reports precisely. A server that refuses ``$batch`` is not sent one again.
+        A spec over the aggregate limit is cut into parts (as in :meth:`count_by`) counted in a batch
+        again. ``None`` for a spec the batches could not answer (throttled, refused, ``$batch`` not
+        available): the caller counts those with :meth:`count_by`, which retries or reports precisely.
+        A server that refuses ``$batch`` is not sent one again.
         """
         results: list[dict[tuple[Any, ...], int] | None] = [None] * len(specs)
-        if not self._batch_ok or len(specs) < 2:
+        if not self._batch_ok or not specs:
             return results
+        over: list[int] = []
         for first in range(0, len(specs), BATCH_SIZE):
             chunk = specs[first : first + BATCH_SIZE]
             answers = self._batch(
                 [(s.entity_set, {"$apply": apply_count(in_window(s.start, s.end), s.group_by)}) for s in chunk]
             )
             if answers is None:
-                break
+                return results
             for offset, (spec, answer) in enumerate(zip(chunk, answers, strict=True)):
                 results[first + offset] = self._batch_count(spec, answer)
+                if _is_limit_answer(answer):
+                    over.append(first + offset)
+        for index in over:
+            spec = specs[index]
+            if (spec.end - spec.start).total_seconds() <= _MIN_SPLIT_SECONDS:
+                continue  # count_by reports it
+            ranges = split_range(spec.start, spec.end, self._parts_for(spec.logical_name))
+            parts = self.count_many([replace(spec, start=start, end=end) for start, end in ranges])
+            if all(part is not None for part in parts):
+                totals: dict[tuple[Any, ...], int] = {}
+                for part in parts:
+                    for key, n in (part or {}).items():
+                        totals[key] = totals.get(key, 0) + n
+                results[index] = totals
         return results
 
     def _batch(self, requests: list[tuple[str, dict[str, str]]]) -> list[BatchAnswer] | None:

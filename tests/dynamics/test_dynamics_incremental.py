@@ -7,6 +7,7 @@ import random
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from dynamics_support import ANCHOR, BASE, MemoryCache
 
 from cjm_sync.http import BearerAuth
@@ -196,3 +197,23 @@ def test_a_plainer_server_gives_the_same_values() -> None:
     got, _, warnings = _pull(env, cache)
     assert got == expected
     assert any("read once in full" in w for w in warnings)
+
+
+def test_counts_over_five_times_the_limit_cost_a_handful_of_requests(monkeypatch: pytest.MonkeyPatch) -> None:
+    import connectors.dynamics.client as client_module
+
+    env = DataverseSandbox(records=8000, seed=4, anchor=ANCHOR, now=lambda: ANCHOR)
+    year = Window(ANCHOR - timedelta(days=200), ANCHOR)
+    link = (SourceLink("touchpoint:mail", "touchpoint", ("dynamics:email:incoming", "dynamics:email:outgoing")),)
+    connector = DynamicsConnector.connect(URL, BearerAuth("t0ken-value"), transport=env.transport())
+    expected = connector.pull(PullRequest("j", link, year), MemoryCache()).facts
+    in_window = sum(1 for r in env.rows("emails") if year.contains(r["createdon"]))
+    env.aggregate_limit = in_window // 5  # like 250,000 rows against Dataverse's 50,000
+    monkeypatch.setattr(client_module, "_ROWS_PER_PART", env.aggregate_limit * 4 // 5)
+    env.calls.clear()
+    got = connector.pull(PullRequest("j", link, year), MemoryCache()).facts
+    connector.close()
+    assert [(f.metric, f.value) for f in got] == [(f.metric, f.value) for f in expected]
+    http_requests = [c for c in env.calls if not c.in_batch]
+    assert len(http_requests) <= 10, [c.path for c in http_requests]
+    assert sum(c.rows for c in env.calls) == 0  # no rows paged for a count
