@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from cjm_sync.errors import CjmSyncError, Issue, ValidationFailed
 from cjm_sync.files.locations import format_path, locate, path_at_line
 from cjm_sync.files.migrations import document_version, migrate
-from cjm_sync.files.yaml_doc import dump_yaml, parse_yaml, update_node
+from cjm_sync.files.yaml_doc import dump_yaml, parse_yaml, shares_nodes, unshared, update_node
+from cjm_sync.files.yaml_syntax import SyntaxProblem, first_syntax_problem, json_nesting_problem, problem_from_marked
 from cjm_sync.plugins.crm_keys import source_key_problems
 from cjm_sync.schema import CURRENT_SCHEMA_VERSION, Journey, cross_reference_problems
 
@@ -48,62 +49,75 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-_CONTEXT_FIRST = ("while parsing a flow", "while scanning a simple key", "while parsing a block")
+RECOVERY_LIMIT = 1_000_000
+"""Largest text (characters) for which a syntax error is followed by one recovery parse."""
 
 
-def _yaml_issue(name: str, exc: MarkedYAMLError, lines: list[str], blanked: set[int]) -> Issue:
-    """The syntax issue, pointing at the broken line.
-
-    For unclosed brackets and keys without ``:`` ruamel's problem mark sits on a later, valid line, so
-    the context mark (where the construct started) is tried first; a line already blanked is skipped.
-    """
-    problem = " ".join(p for p in (exc.context, exc.problem) if p) or "malformed YAML"
-    marks = [exc.problem_mark, exc.context_mark]
-    if exc.context and exc.context.startswith(_CONTEXT_FIRST):
-        marks.reverse()
-    for mark in marks:
-        if mark is not None and 0 <= mark.line < len(lines) and lines[mark.line].strip() and mark.line not in blanked:
-            return Issue(name, mark.line + 1, mark.column + 1, "", f"invalid YAML: {problem}")
-    return Issue(name, None, None, "", f"invalid YAML: {problem}")
+def _issue(name: str, problem: SyntaxProblem) -> Issue:
+    return Issue(name, problem.line, problem.column, "", problem.message)
 
 
-_MAX_RECOVERIES = 10
+def _parse_checked(name: str, text: str) -> Any:
+    """Round-trip parse of text that passed the fast syntax check; ruamel's own errors (duplicate
+    keys, undefined aliases) and an exhausted recursion become :class:`ValidationFailed`."""
+    try:
+        return parse_yaml(text)
+    except MarkedYAMLError as exc:
+        raise ValidationFailed([_issue(name, problem_from_marked(exc, text.count("\n") + 1))]) from None
+    except RecursionError:
+        raise ValidationFailed([Issue(name, None, None, "", "invalid YAML: nested too deeply")]) from None
+    except YAMLError as exc:
+        raise ValidationFailed([Issue(name, None, None, "", f"invalid YAML: {exc}")]) from None
 
 
 def _parse(path: Path, text: str, fmt: str) -> tuple[Any, list[Issue]]:
-    """Parse ``text``; on a syntax error, blank the broken line and go on, so later problems show too.
+    """Parse ``text``; returns the document and the syntax issues found (line numbers are kept).
 
-    Returns the (possibly recovered) document and the syntax issues found; line numbers are kept.
+    The first syntax problem is reported where the person has to fix it. One recovery is tried, for
+    files up to :data:`RECOVERY_LIMIT`: the broken line alone is blanked and the text re-parsed; only
+    if that parses cleanly are further problems (a dangling reference elsewhere) reported too. Valid
+    lines are never blanked to go on, so a file with one error costs at most two parses.
     """
     name = str(path)
     if fmt == "json":
+        deep = json_nesting_problem(text)
+        if deep is not None:
+            raise ValidationFailed([_issue(name, deep)])
         try:
             json.loads(text)
         except json.JSONDecodeError as exc:
             raise ValidationFailed([Issue(name, exc.lineno, exc.colno, "", f"invalid JSON: {exc.msg}")]) from None
-    lines = text.split("\n")
-    syntax: list[Issue] = []
-    blanked: set[int] = set()
-    for _ in range(_MAX_RECOVERIES):
+        if first_syntax_problem(text) is not None:  # valid JSON the YAML parsers refuse (tabs): no lines
+            return json.loads(text), []
         try:
-            return parse_yaml("\n".join(lines)), syntax
-        except MarkedYAMLError as exc:
-            issue = _yaml_issue(name, exc, lines, blanked)
-            syntax.append(issue)
-            if issue.line is None:
-                break
-            blanked.add(issue.line - 1)
-            lines[issue.line - 1] = ""
-        except Exception as exc:  # ruamel raises a few unmarked errors (e.g. tabs in JSON)
-            if fmt == "json":
-                return json.loads(text), []
-            raise ValidationFailed([Issue(name, None, None, "", f"invalid YAML: {exc}")]) from None
-    raise ValidationFailed(syntax)
+            return _parse_checked(name, text), []
+        except ValidationFailed:
+            return json.loads(text), []
+    problem = first_syntax_problem(text)
+    if problem is None:
+        try:
+            return _parse_checked(name, text), []
+        except ValidationFailed as failed:
+            if len(failed.issues) != 1 or failed.issues[0].line is None:
+                raise
+            problem = SyntaxProblem(failed.issues[0].line, failed.issues[0].column, failed.issues[0].message)
+    issue = _issue(name, problem)
+    if problem.line is None or not problem.recoverable or len(text) > RECOVERY_LIMIT:
+        raise ValidationFailed([issue])
+    lines = text.split("\n")
+    lines[problem.line - 1] = ""
+    recovered = "\n".join(lines)
+    if first_syntax_problem(recovered) is not None:
+        raise ValidationFailed([issue])
+    try:
+        return _parse_checked(name, recovered), [issue]
+    except ValidationFailed:
+        raise ValidationFailed([issue]) from None
 
 
-def _pydantic_issues(name: str, document: Any, error: ValidationError) -> list[Issue]:
+def _pydantic_issues(name: str, document: Any, errors: list[Any]) -> list[Issue]:
     issues = []
-    for err in error.errors():
+    for err in errors:
         loc = tuple(p for p in err["loc"] if isinstance(p, str | int))
         line, column = locate(document, loc)
         message = err["msg"]
@@ -111,6 +125,18 @@ def _pydantic_issues(name: str, document: Any, error: ValidationError) -> list[I
             message = "unknown field (check the spelling; `cjm-sync schema` lists the fields)"
         issues.append(Issue(name, line, column, format_path(loc), message))
     return issues
+
+
+def _caused_by_blanked_line(err: Any, broken: list[tuple[str | int, ...]]) -> bool:
+    """Whether a schema error can come from a line blanked after a syntax error: an error at the
+    broken field itself, or a required value missing from the mapping that held the broken line."""
+    loc = tuple(p for p in err["loc"] if isinstance(p, str | int))
+    for path in broken:
+        if loc[: len(path)] == path:
+            return True
+        if err["type"] == "missing" and loc[:-1] == path[:-1]:
+            return True
+    return False
 
 
 _PLACEHOLDER = "missing-after-syntax-error"
@@ -143,10 +169,12 @@ def parse_journey(path: Path, text: str) -> tuple[Journey, Any, list[int]]:
     name = str(path)
     fmt = file_format(path)
     document, syntax = _parse(path, text, fmt)
+    broken: list[tuple[str | int, ...]] = []
     if syntax:
         lines = text.split("\n")
+        broken = [path_at_line(document, i.line, lines) for i in syntax if i.line]
         syntax = [
-            Issue(i.file, i.line, i.column, format_path(path_at_line(document, i.line, lines[i.line - 1])), i.message)
+            Issue(i.file, i.line, i.column, format_path(path_at_line(document, i.line, lines)), i.message)
             if i.line
             else i
             for i in syntax
@@ -174,8 +202,8 @@ def parse_journey(path: Path, text: str) -> tuple[Journey, Any, list[int]]:
     try:
         journey = Journey.model_validate(document)
     except ValidationError as exc:
-        broken = {i.path for i in syntax}
-        found = [i for i in _pydantic_issues(name, document, exc) if i.path not in broken]
+        errors = [e for e in exc.errors() if not (syntax and _caused_by_blanked_line(e, broken))]
+        found = _pydantic_issues(name, document, errors)
         patched = None if found or not syntax else _with_placeholders(document, exc)
         if patched is None:
             raise ValidationFailed(_sorted(syntax + found)) from None
@@ -223,7 +251,16 @@ def render_journey(journey: Journey, *, fmt: str = "yaml", document: Any = None)
     data = journey_data(journey)
     if fmt == "json":
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    return dump_yaml(update_node(document, data, journey.model_dump(mode="json")))
+    full = journey.model_dump(mode="json")
+    if document is None or not shares_nodes(document):
+        return dump_yaml(update_node(document, data, full))
+    # Merge keys and aliases: one edited node may show in several places. Keep them when the
+    # result still reads back as this journey; otherwise expand the shared nodes and write again.
+    source = dump_yaml(document)  # a copy through text: deepcopy would cut merge keys from their anchors
+    text = dump_yaml(update_node(parse_yaml(source), data, full))
+    if Journey.model_validate(parse_yaml(text)) == journey:
+        return text
+    return dump_yaml(update_node(unshared(parse_yaml(source)), data, full))
 
 
 def atomic_write(path: Path, text: str, *, expected_sha256: str | None = None) -> None:

@@ -9,6 +9,8 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from cjm_sync.files.locations import merged_maps
+
 
 def _yaml() -> YAML:
     yaml = YAML(typ="rt")
@@ -74,6 +76,55 @@ def _plain(node: Any) -> Any:
     return node
 
 
+def _merged_only(node: CommentedMap, key: Any) -> bool:
+    """Whether ``key`` of ``node`` comes only from a YAML merge key (``<<: *anchor``)."""
+    if not merged_maps(node):
+        return False
+    own = getattr(node, "_ok", None)  # ruamel's set of the mapping's own keys
+    return key not in (own if own is not None else node.lc.data)
+
+
+def shares_nodes(document: Any) -> bool:
+    """Whether ``document`` uses YAML merge keys or aliases (one node reachable from two places)."""
+    seen: set[int] = set()
+    stack = [document]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, CommentedMap | CommentedSeq):
+            continue
+        if id(node) in seen or (isinstance(node, CommentedMap) and merged_maps(node)):
+            return True
+        seen.add(id(node))
+        stack.extend(node.values() if isinstance(node, CommentedMap) else node)
+    return False
+
+
+def unshared(node: Any, seen: set[int] | None = None) -> Any:
+    """``node`` with every merge key expanded and every alias replaced by its own copy, so that
+    editing one place of the document can no longer change another. Comments of the expanded
+    mappings are kept where they are attached to their own keys."""
+    seen = set() if seen is None else seen
+    if isinstance(node, CommentedMap):
+        if merged_maps(node) or id(node) in seen:
+            fresh = CommentedMap()
+            for key in node:
+                fresh[key] = unshared(node[key], seen)
+            fresh.ca.items.update({k: v for k, v in node.ca.items.items() if k in fresh})
+            return fresh
+        seen.add(id(node))
+        for key in list(node):
+            node[key] = unshared(node[key], seen)
+        return node
+    if isinstance(node, CommentedSeq):
+        if id(node) in seen:
+            return CommentedSeq(unshared(item, seen) for item in node)
+        seen.add(id(node))
+        for index, item in enumerate(node):
+            node[index] = unshared(item, seen)
+        return node
+    return node
+
+
 def update_node(old: Any, new: Any, full: Any = None) -> Any:
     """Return ``new`` as a YAML node, reusing ``old`` where the value is unchanged.
 
@@ -87,12 +138,19 @@ def update_node(old: Any, new: Any, full: Any = None) -> Any:
             old = CommentedMap()
         full_map = full if isinstance(full, Mapping) else {}
         for key in [k for k in old if k not in new]:
-            if key in full_map:
+            if _merged_only(old, key):
+                if key in full_map and old[key] != full_map[key]:
+                    old[key] = update_node(None, full_map[key])  # override what the anchor gives
+            elif key in full_map:
                 old[key] = update_node(old[key], _as_written(old[key], full_map[key]), full_map[key])
             else:
                 del old[key]
         keys = list(new)
         for position, key in enumerate(keys):
+            if key in old and _merged_only(old, key):
+                if old[key] != new[key]:
+                    old[key] = update_node(None, new[key])  # an own value overrides the merged one
+                continue
             if key in old:
                 old[key] = update_node(old[key], new[key], full_map.get(key))
                 continue
