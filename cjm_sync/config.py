@@ -6,6 +6,7 @@ Secrets never live in this file: connector tables name the environment variables
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -13,7 +14,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cjm_sync.analysis.settings import DEFAULT_MIN_SAMPLE, parse_crosshair
+from cjm_sync.config_lines import toml_line
 from cjm_sync.errors import ConfigError, Issue, ValidationFailed
+from cjm_sync.files.locations import format_path
 from cjm_sync.http.origin import BaseUrlError, check_base_url
 from cjm_sync.plugins.targets import InvalidTarget, normalise_target
 
@@ -133,7 +136,7 @@ class Config(BaseModel):
         return journey.path if journey.path.is_absolute() else self.base_dir / journey.path
 
 
-def _secret_issues(name: str, data: Any, path: tuple[str | int, ...] = ()) -> list[Issue]:
+def _secret_issues(name: str, text: str, data: Any, path: tuple[str | int, ...] = ()) -> list[Issue]:
     issues: list[Issue] = []
     if isinstance(data, dict):
         for key, value in data.items():
@@ -147,38 +150,68 @@ def _secret_issues(name: str, data: Any, path: tuple[str | int, ...] = ()) -> li
                 issues.append(
                     Issue(
                         name,
+                        toml_line(text, (*path, key)),
                         None,
-                        None,
-                        ".".join(str(p) for p in (*path, key)),
+                        format_path((*path, key)),
                         f"secrets must not be stored in the config file; put the value in an environment "
                         f'variable and write `{key}_env = "VAR_NAME"` instead',
                     )
                 )
-            issues.extend(_secret_issues(name, value, (*path, key)))
+            issues.extend(_secret_issues(name, text, value, (*path, key)))
     elif isinstance(data, list):
         for index, value in enumerate(data):
-            issues.extend(_secret_issues(name, value, (*path, index)))
+            issues.extend(_secret_issues(name, text, value, (*path, index)))
     return issues
 
 
-def load_config(path: Path) -> Config:
-    """Read and validate a config file; every problem names the file and field."""
+_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def _read_toml(path: Path) -> tuple[str, dict[str, Any]]:
+    """The text and data of TOML file ``path``; every failure is an :class:`Issue` naming the file."""
     name = str(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"config file {name} not found") from None
+    except OSError as exc:
+        raise ValidationFailed([Issue(name, None, None, "", f"cannot read: {exc.strerror or exc}")]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ValidationFailed([Issue(name, line, None, "", "not valid UTF-8 text (save the file as UTF-8)")]) from None
+    try:
+        return text, tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ValidationFailed(
-            [Issue(name, getattr(exc, "lineno", None), getattr(exc, "colno", None), "", str(exc))]
-        ) from None
-    secret_issues = _secret_issues(name, raw)
+        found = _TOML_POSITION.search(str(exc))
+        message = _TOML_POSITION.sub("", str(exc)).strip()
+        issue = Issue(name, None, None, "", f"invalid TOML: {message}")
+        if found:
+            issue = Issue(name, int(found[1]), int(found[2]), "", issue.message)
+        raise ValidationFailed([issue]) from None
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate a config file.
+
+    Raises :class:`ConfigError` when it does not exist and :class:`ValidationFailed` for anything
+    wrong in it, each issue naming the file, line (where TOML gives one) and field path
+    (``journeys[0].board.target``).
+    """
+    name = str(path)
+    text, raw = _read_toml(path)
+    secret_issues = _secret_issues(name, text, raw)
     if secret_issues:
         raise ValidationFailed(secret_issues)
     try:
         config = Config.model_validate(raw)
     except ValidationError as exc:
-        issues = [Issue(name, None, None, ".".join(str(p) for p in err["loc"]), err["msg"]) for err in exc.errors()]
+        issues = []
+        for err in exc.errors():
+            loc = tuple(p for p in err["loc"] if isinstance(p, str | int))
+            message = "unknown field (check the spelling)" if err["type"] == "extra_forbidden" else err["msg"]
+            issues.append(Issue(name, toml_line(text, loc), None, format_path(loc), message))
         raise ValidationFailed(issues) from None
     config.base_dir = path.parent
     return config

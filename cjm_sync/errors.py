@@ -4,6 +4,7 @@
     ├── UsageError          (2)       wrong flags or arguments
     ├── ValidationFailed    (2)       journey/config file invalid; carries ``issues``
     ├── ConfigError         (2)       missing/invalid configuration or credentials: the user fixes it
+    ├── FileAccessError     (2|1)     a file or folder cannot be read or written (2: path or permission)
     ├── LockedError         (1)       another run holds the journey lock
     └── IntegrationError    (1)       talking to a vendor API went wrong; carries ``connector``/``status``
         ├── TransientError            retryable (429, 5xx, transport); raised once retries are exhausted
@@ -17,6 +18,8 @@ Every message passes through :func:`redact` so tokens never reach logs, errors, 
 
 from __future__ import annotations
 
+import errno
+import os
 import re
 from dataclasses import dataclass, field
 
@@ -125,6 +128,21 @@ class ConfigError(CjmSyncError):
     """Configuration or credentials are missing or wrong: the user has to fix them."""
 
     exit_code = EXIT_USAGE
+
+
+class FileAccessError(CjmSyncError):
+    """A file cannot be read or written. Exit 2 when the path or its permissions are the user's to fix
+    (no such folder, a folder where a file belongs, no permission, read-only), else 1 (disk full, I/O)."""
+
+    _USER_ERRNOS = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.EACCES, errno.EPERM, errno.EROFS})
+
+    def __init__(self, path: object, error: OSError) -> None:
+        self.path = str(path)
+        reason = error.strerror or type(error).__name__
+        if error.errno == errno.ENOENT and reason == os.strerror(errno.ENOENT):
+            reason = "no such file or folder"
+        super().__init__(f"cannot access {self.path}: {reason}")
+        self.exit_code = EXIT_USAGE if error.errno in self._USER_ERRNOS else EXIT_FAILURE
 
 
 class LockedError(CjmSyncError):

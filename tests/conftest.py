@@ -34,6 +34,7 @@ _PRISTINE_LOGGERS = {
 def _restore_loggers() -> Iterator[None]:
     """CLI runs configure the package loggers for the process; undo it so caplog sees records again."""
     yield
+    logging.captureWarnings(False)  # `--log-format json` routes Python warnings into the log
     for name, (handlers, level, propagate) in _PRISTINE_LOGGERS.items():
         logger = logging.getLogger(name)
         logger.handlers[:], logger.level, logger.propagate = handlers[:], level, propagate

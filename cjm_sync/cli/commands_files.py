@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from cjm_sync.cli.context import AppContext, pass_app
-from cjm_sync.errors import EXIT_FAILURE, Issue, UsageError, ValidationFailed
+from cjm_sync.config import load_config
+from cjm_sync.errors import EXIT_FAILURE, ConfigError, Issue, UsageError, ValidationFailed
 from cjm_sync.files import atomic_write, file_format, load_journey, render_journey
 from cjm_sync.files.journey_file import LoadedJourney, journey_data
 from cjm_sync.files.yaml_doc import update_node
@@ -52,22 +53,42 @@ def init_cmd(
     app.emit({"ok": True, "path": str(path), "map_type": map_type, "id": journey.id}, f"wrote {path}")
 
 
+def is_config_file(path: Path) -> bool:
+    """Whether ``validate`` should check ``path`` as a config file (``cjm-sync.toml`` or any ``.toml``)."""
+    return path.suffix.lower() == ".toml"
+
+
+def _validate_config(path: Path) -> None:
+    """Check a config file; :class:`ValidationFailed` names the file, line and field path."""
+    try:
+        load_config(path)
+    except ConfigError as error:
+        raise ValidationFailed([Issue(str(path), None, None, "", "file not found")]) from error
+
+
 @click.command("validate")
 @_paths
 @pass_app
 def validate_cmd(app: AppContext, paths: tuple[Path, ...]) -> None:
-    """Check journey files: schema, cross-references, scales. Errors name file:line:column and field."""
+    """Check journey files (schema, cross-references, scales) and config files (``*.toml``).
+
+    Errors name file:line:column and field.
+    """
     issues: list[Issue] = []
     results = []
     for path in paths:
         try:
-            loaded = load_journey(path)
+            note = None
+            if is_config_file(path):
+                _validate_config(path)
+            else:
+                note = _old_version_note(load_journey(path))
         except ValidationFailed as failed:
             issues.extend(failed.issues)
             results.append({"path": str(path), "ok": False, "issues": [i.to_dict() for i in failed.issues]})
             continue
-        note = _old_version_note(loaded)
-        results.append({"path": str(path), "ok": True, "warnings": [note] if note else []})
+        result = {"path": str(path), "ok": True, "warnings": [note] if note else []}
+        results.append({**result, "kind": "config"} if is_config_file(path) else result)
         if note:
             app.info(f"warning: {note}")
     if issues:

@@ -119,7 +119,7 @@ def report_text(report: SyncReport) -> str:
 def progress_bar(app: AppContext) -> Iterator[Callable[[int, int], None] | None]:
     """A board-writes progress bar on an interactive stderr (none with --quiet, --json or in a pipe)."""
     console = Console(stderr=True)
-    if app.json_output or app.verbosity < 0 or not console.is_terminal:
+    if app.json_output or app.log_format == "json" or app.verbosity < 0 or not console.is_terminal:
         yield None
         return
     with Progress(

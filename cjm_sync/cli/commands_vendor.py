@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import errno
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -146,7 +149,8 @@ def sandbox_miro_cmd(
     sandbox = MiroSandbox.open(sandbox_path(app, "miro"), **options) if use_state else MiroSandbox(**options)
     for rule in rules:
         sandbox.inject(rule)
-    run_server(port, host, sandbox)
+    with _port_errors(host, port):
+        run_server(port, host, sandbox)
 
 
 @sandbox_group.command("dynamics")
@@ -175,15 +179,16 @@ def sandbox_dynamics_cmd(
     if host not in {"127.0.0.1", "localhost", "::1"}:
         raise UsageError("the sandbox only listens on loopback (127.0.0.1, localhost or ::1)")
     sandbox = DataverseSandbox(records=records, seed=seed, latency=latency / 1000)
-    run(
-        sandbox,
-        state_dir(app),
-        host=host,
-        port=port,
-        login_port=login_port,
-        data_tls=data_tls,
-        emit=click.echo,
-    )
+    with _port_errors(host, port, login_port):
+        run(
+            sandbox,
+            state_dir(app),
+            host=host,
+            port=port,
+            login_port=login_port,
+            data_tls=data_tls,
+            emit=click.echo,
+        )
 
 
 @sandbox_group.command("hubspot")
@@ -224,7 +229,7 @@ def sandbox_hubspot_cmd(
     sandbox = HubSpotSandbox.generate(scenario, records, seed=seed, anchor=parse_as_of(anchor) if anchor else None)
     sandbox.limits = RateLimits(burst=burst, daily=daily)
     sandbox.latency = latency / 1000
-    with SandboxServer(sandbox, host, port) as server:
+    with _port_errors(host, port), SandboxServer(sandbox, host, port) as server:
         app.emit(
             {"base_url": server.base_url, "token": TOKEN, "scenario": scenario, "records": records},
             f"HubSpot sandbox ({scenario}, {records} records) at {server.base_url}\n"
@@ -233,3 +238,19 @@ def sandbox_hubspot_cmd(
         )
         with contextlib.suppress(KeyboardInterrupt):
             server.wait()
+
+
+@contextmanager
+def _port_errors(host: str, *ports: int) -> Iterator[None]:
+    """Turn "address in use" (and the like) while binding a server into a usage error naming the port."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in {errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL}:
+            raise
+        named = " or ".join(f"{host}:{port}" for port in ports if port)
+        raise UsageError(
+            f"cannot listen on {named or host}: {exc.strerror}",
+            hint="another program (or another sandbox) uses that port: pick another with --port, "
+            "or --port 0 for any free one",
+        ) from None

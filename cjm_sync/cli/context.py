@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from cjm_sync.cli.logs import json_log_line
 from cjm_sync.config import Config, find_config
 
 
@@ -43,7 +44,7 @@ class AppContext:
     def info(self, message: str) -> None:
         """Progress/info line on stderr (silent with --quiet or --json)."""
         if self.verbosity >= 0 and not self.json_output:
-            click.echo(message, err=True)
+            click.echo(json_log_line("info", message) if self.log_format == "json" else message, err=True)
 
 
 pass_app = click.make_pass_decorator(AppContext, ensure=True)

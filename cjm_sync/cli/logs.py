@@ -31,6 +31,21 @@ class RedactingJsonFormatter(logging.Formatter):
         return json.dumps(payload, ensure_ascii=False)
 
 
+def json_log_line(level: str, message: str, /, *, logger: str = "cjm_sync.cli", **fields: object) -> str:
+    """One redacted JSON log line shaped like :class:`RedactingJsonFormatter`'s, for output written
+    outside logging (progress notes, the error boundary) under ``--log-format json``."""
+    payload: dict[str, object] = {
+        "ts": datetime.now(UTC).isoformat(),
+        "level": level,
+        "logger": logger,
+        "message": redact(message),
+    }
+    for key, value in fields.items():
+        if key != "message":
+            payload[key] = json.loads(redact(json.dumps(value, default=str, ensure_ascii=False)))
+    return json.dumps(payload, ensure_ascii=False)
+
+
 class RedactingTextFormatter(logging.Formatter):
     """Plain text lines with secrets scrubbed."""
 
@@ -50,6 +65,10 @@ def configure_logging(verbosity: int, log_format: str) -> None:
         if log_format == "json"
         else RedactingTextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
+    logging.captureWarnings(log_format == "json")  # Python warnings become log lines too
+    warnings_logger = logging.getLogger("py.warnings")
+    warnings_logger.handlers[:] = [handler] if log_format == "json" else []
+    warnings_logger.propagate = log_format != "json"
     for name in ("cjm_sync", "connectors"):
         logger = logging.getLogger(name)
         logger.handlers[:] = [handler]

@@ -8,7 +8,10 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -22,8 +25,8 @@ from cjm_sync.cli.commands_workers import enqueue_cmd, jobs_cmd, worker_cmd
 from cjm_sync.cli.context import AppContext
 from cjm_sync.cli.crm import discover_cmd
 from cjm_sync.cli.demo import demo_cmd
-from cjm_sync.cli.logs import configure_logging
-from cjm_sync.errors import EXIT_FAILURE, EXIT_USAGE, CjmSyncError, redact
+from cjm_sync.cli.logs import configure_logging, json_log_line
+from cjm_sync.errors import EXIT_FAILURE, EXIT_USAGE, CjmSyncError, FileAccessError, redact
 
 log = logging.getLogger("cjm_sync.cli")
 
@@ -128,38 +131,80 @@ for command in (
     cli.add_command(command)
 
 
-def _report(error: CjmSyncError, json_output: bool) -> None:
-    if json_output:
-        click.echo(json.dumps({"ok": False, **error.to_dict()}, ensure_ascii=False, indent=2))
-        return
-    click.secho(f"error: {error.message}", fg="red", err=True)
-    if error.hint:
-        click.echo(f"hint: {error.hint}", err=True)
+def _log_format(args: list[str]) -> str:
+    """The ``--log-format`` of ``args`` as typed (the error boundary runs before or without click)."""
+    for index, arg in enumerate(args):
+        if arg.startswith("--log-format="):
+            return arg.split("=", 1)[1]
+        if arg == "--log-format" and index + 1 < len(args):
+            return args[index + 1]
+    return "text"
+
+
+@dataclass(frozen=True)
+class _Output:
+    """How errors are printed: ``--json`` and ``--log-format`` as typed on the command line."""
+
+    json_output: bool
+    log_format: str
+
+    def report(self, data: Mapping[str, object], message: str, hint: str | None) -> None:
+        """A JSON document on stdout with ``--json``, a JSON log line on stderr with
+        ``--log-format json``, else ``error: …`` and ``hint: …`` lines on stderr."""
+        if self.json_output:
+            click.echo(json.dumps({"ok": False, **data}, ensure_ascii=False, indent=2))
+            return
+        if self.log_format == "json":
+            click.echo(json_log_line("error", message, logger="cjm_sync.cli", **data), err=True)
+            return
+        click.secho(f"error: {message}", fg="red", err=True)
+        if hint:
+            click.echo(f"hint: {hint}", err=True)
+
+    def internal(self, error: Exception) -> NoReturn:
+        """Report a bug (no traceback unless -vv) and exit 1."""
+        log.debug("internal error", exc_info=True)
+        message = f"internal error: {redact(str(error)) or type(error).__name__}"
+        hint = "rerun with -vv for details and report it"
+        if self.json_output or self.log_format == "json":
+            self.report({"error": "InternalError", "message": message, "hint": hint}, message, hint)
+        else:
+            click.secho(message, fg="red", err=True)
+            click.echo(f"hint: {hint}", err=True)
+        sys.exit(EXIT_FAILURE)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI, turning every error into a message and a documented exit code."""
     args = sys.argv[1:] if argv is None else argv
-    json_output = "--json" in args
+    output = _Output("--json" in args, _log_format(args))
     try:
         code = cli.main(args=args, prog_name="cjm-sync", standalone_mode=False)
     except CjmSyncError as error:
-        _report(error, json_output)
+        output.report(error.to_dict(), error.message, error.hint)
         sys.exit(error.exit_code)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)
     except click.ClickException as error:
-        error.show()
+        if not (output.json_output or output.log_format == "json"):
+            error.show()
+        else:
+            usage = error.ctx.command_path if isinstance(error, click.UsageError) and error.ctx else "cjm-sync"
+            message = error.format_message()
+            output.report({"error": "UsageError", "message": message, "hint": f"see `{usage} --help`"}, message, None)
         sys.exit(EXIT_USAGE if isinstance(error, click.UsageError) else error.exit_code)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
+    except OSError as error:  # a file or folder the user named (or its permissions)
+        if error.filename is None:
+            output.internal(error)
+        failed = FileAccessError(error.filename, error)
+        output.report(failed.to_dict(), failed.message, None)
+        sys.exit(failed.exit_code)
     except Exception as error:  # the boundary: no traceback for users unless -vv
-        log.debug("internal error", exc_info=True)
-        click.secho(f"internal error: {redact(str(error)) or type(error).__name__}", fg="red", err=True)
-        click.echo("hint: rerun with -vv for details and report it", err=True)
-        sys.exit(EXIT_FAILURE)
+        output.internal(error)
     sys.exit(code if isinstance(code, int) else 0)

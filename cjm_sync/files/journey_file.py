@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import errno
 import hashlib
 import json
 import os
@@ -14,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from cjm_sync.errors import CjmSyncError, Issue, ValidationFailed
+from cjm_sync.errors import CjmSyncError, FileAccessError, Issue, ValidationFailed
 from cjm_sync.files.locations import format_path, locate, path_at_line
 from cjm_sync.files.migrations import document_version, migrate
 from cjm_sync.files.yaml_doc import dump_yaml, parse_yaml, shares_nodes, unshared, update_node
@@ -274,7 +275,13 @@ def atomic_write(path: Path, text: str, *, expected_sha256: str | None = None) -
             f"{path} changed on disk during the run; it was not overwritten (the change is merged on the next run)"
         )
     mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or Path("."))
+    parent = path.parent or Path(".")
+    if not parent.is_dir():
+        raise FileAccessError(path, FileNotFoundError(errno.ENOENT, f"folder {parent} does not exist"))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    except OSError as exc:
+        raise FileAccessError(path, exc) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
@@ -282,6 +289,9 @@ def atomic_write(path: Path, text: str, *, expected_sha256: str | None = None) -
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise FileAccessError(path, exc) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -120,7 +120,7 @@ def test_a_config_target_that_is_no_board_id_names_the_field(tmp_path: Path, mon
     Path("cjm-sync.toml").write_text('[[journeys]]\npath = "j.yaml"\nboard = { target = "a/b" }\n', "utf-8")
     code, output = run("plan", "--sandbox")
     assert code == 2
-    assert "journeys.0.board.target" in output
+    assert "journeys[0].board.target" in output
 
 
 def test_pull_from_a_board_that_does_not_exist_is_a_clear_error(synced: Path) -> None:

@@ -108,8 +108,8 @@ def test_numeric_literal_secret_is_rejected(tmp_path: Path) -> None:
     ("toml", "field"),
     [
         ("stat = 1\n", "stat"),
-        ('[[journeys]]\npath = "j.yaml"\nschedul = "@daily"\n', "journeys.0.schedul"),
-        ('[[journeys]]\npath = "j.yaml"\n[journeys.board]\nconector = "miro"\n', "journeys.0.board.conector"),
+        ('[[journeys]]\npath = "j.yaml"\nschedul = "@daily"\n', "journeys[0].schedul"),
+        ('[[journeys]]\npath = "j.yaml"\n[journeys.board]\nconector = "miro"\n', "journeys[0].board.conector"),
         ('[state]\nurll = "x"\n', "state.urll"),
     ],
 )
@@ -145,7 +145,8 @@ def test_invalid_toml_names_file_and_line(tmp_path: Path) -> None:
     failed = _fails(path)
     [issue] = failed.issues
     assert issue.file == str(path)
-    assert "line 3" in issue.message
+    assert (issue.line, issue.column) == (3, 9)
+    assert "invalid TOML" in issue.message
 
 
 def test_missing_explicit_config_is_a_config_error(tmp_path: Path) -> None:

@@ -19,6 +19,8 @@ from pathlib import Path
 
 from filelock import FileLock
 
+from cjm_sync.errors import Issue, ValidationFailed
+
 from .store import Store
 
 __all__ = ["StoreFile"]
@@ -52,9 +54,26 @@ class StoreFile:
             return current
         if signature == self._seen:
             return current
-        store = Store.load(json.loads(self.path.read_text(encoding="utf-8")))
+        store = self._read()
         self._seen = signature
         return store
+
+    def _read(self) -> Store:
+        """The boards in the file; :class:`ValidationFailed` naming the file (and line) when they
+        cannot be read back (the file is left as it is)."""
+        name, hint = str(self.path), "move it away or delete it to start with an empty sandbox"
+        try:
+            data = json.loads(self.path.read_bytes().decode("utf-8"))
+        except UnicodeDecodeError:
+            raise ValidationFailed([Issue(name, None, None, "", f"sandbox store is not UTF-8 text; {hint}")]) from None
+        except json.JSONDecodeError as exc:
+            message = f"sandbox store is not valid JSON ({exc.msg}); {hint}"
+            raise ValidationFailed([Issue(name, exc.lineno, exc.colno, "", message)]) from None
+        try:
+            return Store.load(data)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            message = f"sandbox store does not hold sandbox boards (missing or wrong {exc}); {hint}"
+            raise ValidationFailed([Issue(name, None, None, "", message)]) from None
 
     def save(self, store: Store) -> None:
         """Write ``store`` atomically (call inside :meth:`session`)."""

@@ -79,9 +79,12 @@ class MiroSandbox:
         """A sandbox whose boards live in the JSON file ``path``, shared with every other process that
         opens it (a loopback server, ``--sandbox`` runs): each request reloads what others changed and
         saves its own changes, under a file lock (see :mod:`.persistence`). ``options`` go to the constructor.
+        Raises :class:`~cjm_sync.errors.ValidationFailed` naming the file when it cannot be read back.
         """
         sandbox = cls(**options)
         sandbox._file = StoreFile(path)
+        with sandbox._state(saving=False):
+            pass  # read the file now: a corrupt one is reported before anything runs
         return sandbox
 
     @property
