@@ -9,11 +9,29 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from pg_cluster import PgCluster, start_cluster
 
 from cjm_sync.http import retry
 
 sys.path.insert(0, str(Path(__file__).parent / "contract"))
+
+# Hypothesis profiles. "dev" (default): random examples, failures kept in .hypothesis/ and replayed
+# first on the next run. "ci" (selected by the CI environment variable, or HYPOTHESIS_PROFILE=ci):
+# three times the examples, still bounded, and derandomized: every CI run tries the same examples, so a
+# failure CI reports reproduces with the same command anywhere; the falsifying example is printed
+# with its @reproduce_failure blob. Tests that set max_examples themselves (slow, whole-sync ones)
+# keep their own bound.
+settings.register_profile("dev", max_examples=100, deadline=None)
+settings.register_profile(
+    "ci",
+    max_examples=300,
+    deadline=None,
+    derandomize=True,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
 
 @pytest.fixture(autouse=True)

@@ -167,6 +167,10 @@ class _Merger:
 
     def field(self, key: str, unit: _Unit, b: Any, o: Any, t: Any) -> _Triple:
         if o == t:
+            if isinstance(o, Rank) and isinstance(t, Rank) and o.tiebreak != t.tiebreak:
+                # Both sides put it in the same gap, at different places within it: meet half-way, so
+                # the result does not depend on which side is "ours".
+                o = Rank(o.place, o.value, (o.tiebreak + t.tiebreak) / 2)
             return o, o, o
         policy = self.policies.for_field(unit[0])
         if policy is Policy.CRM_OWNED:

@@ -91,7 +91,7 @@ def test_duplicate_ids_are_refused() -> None:
         flatten(twice)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(deadline=None)  # example count: the profile in tests/conftest.py
 @given(journeys())
 def test_round_trip(journey: Journey) -> None:
     assert build_journey(flatten(journey)) == journey

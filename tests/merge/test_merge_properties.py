@@ -88,7 +88,7 @@ carried_tables = st.sampled_from([ALL_CARRIED, _PARTLY])
 """A board showing everything, or one missing some kinds, fields, nested fields and orders."""
 
 
-@settings(max_examples=100, deadline=None)
+@settings(deadline=None)  # example count: the profile in tests/conftest.py
 @given(scenarios(), st.booleans(), _policies(list(Policy)), carried_tables)
 def test_merging_the_result_again_is_a_fixed_point(
     sides: tuple[Entities, Entities, Entities],
@@ -121,7 +121,7 @@ def _kept(result: MergeResult, side: str, key: str, name: str, value: Any, polic
     return key in result.new_tombstones and policies.for_field(name) is Policy.CRM_OWNED
 
 
-@settings(max_examples=100, deadline=None)
+@settings(deadline=None)  # example count: the profile in tests/conftest.py
 @given(scenarios(), _policies(list(Policy)), carried_tables)
 def test_no_one_sided_edit_is_lost(
     sides: tuple[Entities, Entities, Entities], policies: Policies, carried: Mapping[str, frozenset[str]]
@@ -143,7 +143,7 @@ def test_no_one_sided_edit_is_lost(
                     assert _kept(result, side, key, name, now, policies), (side, key, name, now)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(deadline=None)  # example count: the profile in tests/conftest.py
 @given(scenarios(), st.booleans(), _policies(list(_MIRROR)))
 def test_swapping_sides_mirrors_the_result(
     sides: tuple[Entities, Entities, Entities], first_sync: bool, policies: Policies
