@@ -2,7 +2,8 @@
 
 1. the example journey goes onto a board; 2. a person edits the board while 3. the CX lead edits the
 file; 4. a sync merges both and finds one real conflict; 5. it is resolved in one command; 6. the next
-sync converges; 7. a last sync has nothing to do.
+sync converges; 7. a last sync has nothing to do. Then the board is drawn as ``board.svg`` and the
+output says what to open and which commands (with the full path of the CLI) carry on from there.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import shlex
 import shutil
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib.resources import files
@@ -112,7 +115,7 @@ def _write_report() -> None:
 
     journey = load_journey(Path(JOURNEY)).journey
     html = render_report(journey, analyse(journey, AnalysisSettings()), "html", datetime.now(UTC))
-    atomic_write(Path("report.html"), html)
+    atomic_write(Path(REPORT), html)
 
 
 def _lead_edits() -> None:
@@ -192,18 +195,75 @@ def demo_cmd(app: AppContext, /, workdir: Path, crm: str | None) -> None:
         codes["converged"] = sync(app)
         _step(app, "8. The analysis report (IPA matrix, emotion curve, funnel, pain points, action plan): report.html")
         _write_report()
+        picture = _draw_board(app)
     ok = (
         codes["initial"] == 0
         and codes["merge"] == EXIT_CONFLICTS
         and codes["resolved"] == 0
         and codes["converged"] == 0
     )
+    folder = workdir.resolve()
+    command = cli_command()
     final.emit(
-        {"ok": ok, "dir": str(workdir), "exit_codes": codes},
-        f"\nDemo {'finished' if ok else 'FAILED'}: files in {workdir}/. Carry on by hand:\n"
-        f"  cd {workdir} && cjm-sync plan --journey {JOURNEY} --board {BOARD} --sandbox\n"
-        f"  cjm-sync log · cjm-sync status · cjm-sync sandbox miro --port 8765\n"
-        f"  open {workdir}/report.html (cjm-sync report --journey {JOURNEY} -o report.html)",
+        {
+            "ok": ok,
+            "dir": str(folder),
+            "exit_codes": codes,
+            "journey": str(folder / JOURNEY),
+            "picture": str(folder / picture),
+            "report": str(folder / REPORT),
+            "cli": command,
+        },
+        lambda: _next_steps(ok, folder, picture, command, crm),
     )
     if not ok:
         raise SystemExit(1)
+
+
+PICTURE = "board.svg"
+REPORT = "report.html"
+
+
+def _draw_board(app: AppContext) -> str:
+    """Write the sandbox board's frame as ``board.svg`` (in the working folder); returns its name."""
+    from connectors.miro.sandbox import MiroSandbox  # noqa: PLC0415 - the demo is the only CLI user
+    from connectors.miro.sandbox.picture import board_svg  # noqa: PLC0415
+
+    board = MiroSandbox.open(sandbox_path(app, "miro")).store.boards[BOARD]
+    Path(PICTURE).write_text(board_svg(board), encoding="utf-8")
+    return PICTURE
+
+
+def cli_command() -> str:
+    """How to run this very cjm-sync from anywhere: the console script beside the running Python
+    (``.venv/bin/cjm-sync`` after ``python3 dev.py demo``), else ``PYTHON -m cjm_sync``; full paths."""
+    folder = Path(sys.executable).parent
+    for name in ("cjm-sync", "cjm-sync.exe"):
+        script = folder / name
+        if script.is_file():
+            return shlex.quote(str(script.absolute()))
+    return f"{shlex.quote(str(Path(sys.executable).absolute()))} -m cjm_sync"
+
+
+def _next_steps(ok: bool, folder: Path, picture: str, command: str, crm: str | None) -> str:
+    where = shlex.quote(str(folder))
+    job = f"--journey {JOURNEY} --board {BOARD} --sandbox" + (f" --crm {crm}" if crm else "")
+    activate = Path(sys.executable).parent / "activate"
+    lines = [
+        "",
+        f"Demo {'finished' if ok else 'FAILED'}. What it left in {folder}/:",
+        f"  {JOURNEY:<20} the journey file after the sync (open it in an editor)",
+        f"  {picture:<20} the sandbox board as a picture (open it in a browser)",
+        f"  {REPORT:<20} the analysis report: IPA matrix, emotion curve, action plan (open it in a browser)",
+        "  .cjm-sync/          state store and the sandbox's boards",
+        "Carry on by hand (edit the journey file, then plan and sync again):",
+        f"  cd {where}",
+        f"  {command} plan {job}",
+        f"  {command} sync {job}",
+        f"  {command} log    ·    {command} status",
+        f"  {command} report --journey {JOURNEY} -o {REPORT}   # the analysis report again, after your edits",
+        f"  {command} sandbox miro --port 8765   # the same board over HTTP, for curl or the Miro SDK",
+    ]
+    if activate.is_file() and sys.prefix != sys.base_prefix:
+        lines.append(f"Or put `cjm-sync` on your PATH for this shell: source {shlex.quote(str(activate.absolute()))}")
+    return "\n".join(lines)

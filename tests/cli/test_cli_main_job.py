@@ -25,6 +25,25 @@ def test_demo_runs_the_whole_story_and_prints_one_json_document(
     assert "Three plans; the Team plan" in journey  # the lead's file edit survived
     assert "Video call with sales" in journey  # the conflict was settled with the board's value
     assert "source: hubspot" in journey  # HubSpot sandbox metrics were pulled onto the linked touchpoints
+    picture = Path(summary["picture"])
+    assert picture == (tmp_path / "cjm-sync-demo" / "board.svg").resolve()
+    svg = picture.read_text(encoding="utf-8")
+    assert "Video call with sales" in svg  # the board, drawn
+    assert "Offer an annual-billing" in svg
+    assert Path(summary["cli"].split(" ")[0]).is_file()  # a command that works from anywhere
+
+
+def test_demo_says_what_to_open_and_how_to_carry_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["demo"])
+    assert result.exit_code == 0, result.output
+    folder = (tmp_path / "cjm-sync-demo").resolve()
+    assert "board.svg" in result.stdout
+    assert f"cd {folder}" in result.stdout
+    carry_on = next(line for line in result.stdout.splitlines() if " plan --journey " in line).strip()
+    executable = carry_on.split(" plan ")[0]
+    assert Path(executable.split(" ")[0]).is_absolute()
+    assert Path(executable.split(" ")[0]).is_file()
 
 
 def test_demo_refuses_to_wipe_a_folder_it_did_not_make(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
