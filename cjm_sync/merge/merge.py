@@ -112,6 +112,12 @@ def _shown(value: Any) -> Any:
     return None if value is MISSING else value
 
 
+def _meet(ours: Rank, theirs: Rank) -> Rank:
+    """Both sides put an entity in the same gap, at different places within it: meet half-way, so
+    the merged order does not depend on which side is "ours"."""
+    return Rank(ours.place, ours.value, (ours.tiebreak + theirs.tiebreak) / 2)
+
+
 @dataclass
 class _Merger:
     policies: Policies
@@ -152,6 +158,9 @@ class _Merger:
         """Field by field; a nested model the base lacked counts as all-null there (so two sides filling
         in different fields of a new ``owner`` merge cleanly)."""
         if o == t:  # every field agrees (the common case); shared: renumber() copies before anything changes
+            ours, theirs = o.get(ORDER), t.get(ORDER)
+            if isinstance(ours, Rank) and isinstance(theirs, Rank) and ours.tiebreak != theirs.tiebreak:
+                o = {**o, ORDER: _meet(ours, theirs)}
             return o, o, o
         base = b or {}
         base_groups = {group_of(f) for f in base}
@@ -168,9 +177,7 @@ class _Merger:
     def field(self, key: str, unit: _Unit, b: Any, o: Any, t: Any) -> _Triple:
         if o == t:
             if isinstance(o, Rank) and isinstance(t, Rank) and o.tiebreak != t.tiebreak:
-                # Both sides put it in the same gap, at different places within it: meet half-way, so
-                # the result does not depend on which side is "ours".
-                o = Rank(o.place, o.value, (o.tiebreak + t.tiebreak) / 2)
+                o = _meet(o, t)
             return o, o, o
         policy = self.policies.for_field(unit[0])
         if policy is Policy.CRM_OWNED:
