@@ -102,9 +102,21 @@ _GOALS = {
 }
 
 
+MAP_TYPE_NAMES = {
+    MapType.CURRENT_STATE: "Current state",
+    MapType.FUTURE_STATE: "Future state",
+    MapType.DAY_IN_THE_LIFE: "Day in the life",
+    MapType.SERVICE_BLUEPRINT: "Service blueprint",
+    MapType.B2B_STRATEGIC: "B2B strategic",
+    MapType.B2B_TACTICAL: "B2B tactical",
+    MapType.B2B_PERFORMANCE: "B2B performance",
+}
+"""How each map type is written in titles and comments ("B2B", not "B2b")."""
+
+
 def starter_journey(map_type: MapType, title: str | None = None, persona: str | None = None) -> Journey:
     """A valid starter journey of ``map_type`` with fitting stages, lanes, one persona and one touchpoint."""
-    title = title or f"{map_type.value.replace('_', ' ').capitalize()} journey"
+    title = title or f"{MAP_TYPE_NAMES[map_type]} journey"
     persona_name = persona or ("Procurement lead" if map_type.value.startswith("b2b") else "New customer")
     b2b = map_type.value.startswith("b2b")
     segment = Segment(

@@ -14,7 +14,7 @@ from cjm_sync.files import atomic_write, file_format, load_journey, render_journ
 from cjm_sync.files.journey_file import LoadedJourney, journey_data
 from cjm_sync.files.yaml_doc import update_node
 from cjm_sync.schema import CURRENT_SCHEMA_VERSION, Journey, MapType
-from cjm_sync.templates import starter_journey
+from cjm_sync.templates import MAP_TYPE_NAMES, starter_journey
 
 _paths = click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
 
@@ -46,7 +46,7 @@ def init_cmd(
     if fmt == "yaml":
         document = update_node(None, journey_data(journey))
         document.yaml_set_start_comment(
-            f"{journey.title} — {map_type.replace('_', ' ')} journey map.\n"
+            f"{journey.title} — {MAP_TYPE_NAMES[MapType(map_type)]} journey map.\n"
             "Validate with `cjm-sync validate`; editor schema: `cjm-sync schema`."
         )
     atomic_write(path, render_journey(journey, fmt=fmt, document=document))

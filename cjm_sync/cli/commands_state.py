@@ -9,12 +9,31 @@ import click
 
 from cjm_sync.cli.commands_sync import run_jobs
 from cjm_sync.cli.context import AppContext, pass_app
-from cjm_sync.cli.jobs import open_state
+from cjm_sync.cli.jobs import existing_state, open_state
 from cjm_sync.cli.tables import short, table
-from cjm_sync.engine.resolution import resolve, restore
+from cjm_sync.engine.resolution import journey_location, resolve, restore
 from cjm_sync.files import load_journey
 from cjm_sync.state import StateStore
 from cjm_sync.state.records import ConflictRecord, ConflictStatus
+
+
+class _NoState:
+    """The state of a folder where nothing was synced yet: no runs, conflicts or changes."""
+
+    def runs(self, journey: str | None, limit: int = 20) -> list[Any]:
+        return []
+
+    def conflicts(self, journey: str, status: Any = None) -> list[Any]:
+        return []
+
+    def changes(self, journey: str, limit: int = 50) -> list[Any]:
+        return []
+
+    def close(self) -> None:
+        return None
+
+
+_EMPTY: Any = _NoState()
 
 _journey_option = click.option(
     "--journey", type=click.Path(path_type=Path, dir_okay=False), help="Only this journey file."
@@ -57,7 +76,7 @@ def _conflict_dict(record: ConflictRecord) -> dict[str, Any]:
 @pass_app
 def status_cmd(app: AppContext, /, journey: Path | None, every: bool, limit: int) -> None:
     """Last runs, pending conflicts and API calls spent, per journey."""
-    store = open_state(app)
+    store = existing_state(app) or _EMPTY
     try:
         data: list[dict[str, Any]] = []
         blocks: list[str] = []
@@ -67,6 +86,7 @@ def status_cmd(app: AppContext, /, journey: Path | None, every: bool, limit: int
             data.append(
                 {
                     "journey": journey_id,
+                    "synced": bool(runs),
                     "open_conflicts": len(conflicts),
                     "runs": [
                         {
@@ -95,11 +115,14 @@ def status_cmd(app: AppContext, /, journey: Path | None, every: bool, limit: int
                 )
                 for r in runs
             ]
+            if not runs:
+                blocks.append(f"{journey_id}: never synced (no run recorded); `cjm-sync sync` makes the first one")
+                continue
             title = f"{journey_id}: {len(conflicts)} open conflict(s)"
             blocks.append(
                 table(title, ["started (UTC)", "command", "outcome", "calls", "credits", "changes", "error"], rows)
             )
-        app.emit({"journeys": data}, "\n\n".join(blocks) or "no runs recorded yet")
+        app.emit({"journeys": data}, "\n\n".join(blocks) or "no runs recorded yet (nothing has been synced here)")
     finally:
         store.close()
 
@@ -113,7 +136,7 @@ def conflicts_group(ctx: click.Context, journey: Path | None, show_all: bool) ->
     if ctx.invoked_subcommand is not None:
         return
     app = ctx.ensure_object(AppContext)
-    store = open_state(app)
+    store = existing_state(app) or _EMPTY
     try:
         status = None if show_all else ConflictStatus.OPEN
         records = [r for j in _journey_ids(app, store, journey) for r in store.conflicts(j, status=status)]
@@ -158,6 +181,7 @@ def resolve_cmd(
     store = open_state(app)
     try:
         record = resolve(store, conflict_id, take, journey)  # type: ignore[arg-type]
+        connector, synced_path = journey_location(store, record.journey, record.target) if then_sync else ("", None)
     finally:
         store.close()
     app.emit(
@@ -166,11 +190,11 @@ def resolve_cmd(
         + ("" if then_sync else "; the board follows at the next sync"),
     )
     if then_sync:
-        run_jobs(
+        run_jobs(  # the conflict's own journey and board, whether or not --journey was given
             app,
             command="sync",
-            connector="miro",
-            journey=journey,
+            connector=connector,
+            journey=journey or synced_path,
             all_journeys=False,
             board=record.target,
             sandbox=sandbox,
@@ -188,9 +212,14 @@ def resolve_cmd(
 @pass_app
 def log_cmd(app: AppContext, /, journey: Path | None, limit: int) -> None:
     """The activity log of synced changes: what, which side, who, when (ids work with `restore`)."""
-    store = open_state(app)
+    store = existing_state(app) or _EMPTY
     try:
-        records = [c for j in _journey_ids(app, store, journey) for c in store.changes(j, limit=limit)]
+        records = [
+            c
+            for j in _journey_ids(app, store, journey)
+            for c in store.changes(j, limit=limit)
+            if not (c.old is None and c.new is None)  # nothing to show: a field that stayed unset
+        ]
         records.sort(key=lambda c: c.ts, reverse=True)
         rows = [
             (

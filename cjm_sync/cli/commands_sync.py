@@ -67,7 +67,10 @@ def report_dict(report: SyncReport) -> dict[str, Any]:
         "mode": report.mode,
         "applied": report.applied,
         "run_id": report.run_id,
-        "plan": plan_to_dict(report.file_changes, report.board_ops, report.conflicts),
+        "plan": {
+            **plan_to_dict(report.file_changes, report.board_ops, report.conflicts),
+            "renames": [r.to_dict() for r in report.renames],
+        },
         "conflict_ids": report.conflict_ids,
         "file_written": report.file_written,
         "board_writes": report.board_writes,
@@ -96,6 +99,7 @@ def report_text(report: SyncReport) -> str:
             f"  conflict {conflict_id}: {ref.rstrip('#')} — "
             f"resolve: cjm-sync conflicts resolve {conflict_id} --take file|board|base"
         )
+    lines.extend(f"  note: {r.explain()}" for r in report.renames)
     lines.extend(f"  note: {n}" for n in report.notes + report.dropped)
     lines.extend(f"  left alone on the board: {u}" for u in report.unplaced)
     for o in report.overwritten:

@@ -16,7 +16,7 @@ from cjm_sync.files import load_journey
 from cjm_sync.merge import Policies
 from cjm_sync.plugins import WhiteboardConnector, load_connector
 from cjm_sync.plugins.targets import normalise_target
-from cjm_sync.state import StateStore, open_store
+from cjm_sync.state import StateStore, open_store, sqlite_path
 
 SANDBOX_FILE = "sandbox-{name}.json"
 
@@ -41,11 +41,26 @@ def state_dir(app: AppContext) -> Path:
 STATE_URL_ENV = "CJM_STATE_URL"
 
 
-def open_state(app: AppContext) -> StateStore:
+def state_url(app: AppContext) -> str:
     """``$CJM_STATE_URL``, else the config's ``[state] url``, else ``.cjm-sync/state.db`` here."""
     config = app.config()
     from_env = os.environ.get(STATE_URL_ENV, "").strip()
-    return open_store(from_env or (config.state_url() if config else str(state_dir(app) / "state.db")))
+    return from_env or (config.state_url() if config else str(state_dir(app) / "state.db"))
+
+
+def open_state(app: AppContext) -> StateStore:
+    """The state store (see :func:`state_url`), created when it does not exist yet."""
+    return open_store(state_url(app))
+
+
+def existing_state(app: AppContext) -> StateStore | None:
+    """The state store for commands that only read it; None when its SQLite file does not exist yet,
+    so ``status``, ``log`` and ``conflicts`` in a folder never synced create nothing."""
+    url = state_url(app)
+    path = sqlite_path(url)
+    if path is not None and not path.expanduser().exists():
+        return None
+    return open_store(url)
 
 
 def policies(app: AppContext) -> Policies:

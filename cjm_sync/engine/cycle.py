@@ -11,7 +11,7 @@ import getpass
 import logging
 import os
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +28,7 @@ from cjm_sync.files import LoadedJourney, load_journey, save_journey
 from cjm_sync.merge import Conflict, MergeResult, Policies, build_journey, flatten, merge
 from cjm_sync.merge.diff import changes
 from cjm_sync.merge.entities import carries, split_key
+from cjm_sync.merge.renames import likely_renames
 from cjm_sync.merge.result import Side as MergeSide
 from cjm_sync.plugins import Capability, ConnectorState, CrmConnector, WhiteboardConnector, Window, require
 from cjm_sync.plugins.targets import normalise_target
@@ -282,8 +283,11 @@ class SyncEngine:
         file_journey = keep_file_order(build_journey(result.file_entities, loaded.journey), loaded.journey)
         board_journey = build_journey(result.board_entities, loaded.journey)
         conflict_keys = frozenset(c.key for c in result.conflicts)
+        known = dict(state.id_map)
         ops = self._board.plan(board_journey, read, state, conflict_keys) if request.write_board else []
         report.board_ops = ops
+        _report_adopted(report, known, state.id_map)
+        report.renames = likely_renames(base, ours, "file") if base else []
         # every difference between the file as it is and as it would be written (facts and annotations too)
         report.file_changes = (
             changes("file", flatten(loaded.journey), flatten(file_journey)) if request.write_file else []
@@ -474,3 +478,17 @@ def _settled_by(record: Any, result: MergeResult) -> Resolution:
     if value == record.file:
         return Resolution.FILE
     return Resolution.BASE
+
+
+def _report_adopted(report: SyncReport, known: Mapping[str, str], id_map: Mapping[str, str]) -> None:
+    """Items the connector adopted while planning (already on the board, unknown to the id map, e.g.
+    after the state store was lost) are reported as adopted, not as items "left alone"."""
+    adopted = {key: item for key, item in id_map.items() if known.get(key) != item}
+    if not adopted:
+        return
+    items = set(adopted.values())
+    report.unplaced = [note for note in report.unplaced if not any(f" {item} " in note for item in items)]
+    report.notes.append(
+        f"adopted {len(adopted)} item(s) already on the board (the state store had no record of them; "
+        "matched by content and position): they are updated in place, not drawn again"
+    )

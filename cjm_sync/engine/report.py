@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cjm_sync.engine.safety import MassDelete
+from cjm_sync.merge.renames import Rename
 from cjm_sync.plugins import BoardOp
 
 
@@ -30,6 +31,8 @@ class SyncReport:
     api_calls: dict[str, Any] = field(default_factory=dict)
     run_id: str | None = None
     notes: list[str] = field(default_factory=list)
+    renames: list[Rename] = field(default_factory=list)
+    """Entities whose id changed but not their content (planned as delete + create; see ``merge.renames``)."""
     held: MassDelete | None = None
     """Set when the run applied nothing because it would delete too much on one side (see ``safety``)."""
     metric_changes: list[Any] = field(default_factory=list)

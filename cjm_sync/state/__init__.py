@@ -14,6 +14,7 @@ The store never receives secrets; error texts it keeps pass through :func:`~cjm_
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from cjm_sync.errors import ConfigError
 from cjm_sync.state.journal import StoreJournal, op_to_json
@@ -69,23 +70,36 @@ __all__ = [
     "Tombstone",
     "op_to_json",
     "open_store",
+    "sqlite_path",
 ]
 
 _POSTGRES_SCHEMES = ("postgresql", "postgres")
 
 
-def open_store(url_or_path: str | os.PathLike[str], *, clock: Clock | None = None) -> StateStore:
-    """Open the state store at a path or URL (see the module docstring)."""
+def sqlite_path(url_or_path: str | os.PathLike[str]) -> Path | None:
+    """The file of a SQLite state store (a plain path or ``sqlite:///path``); None for other URLs.
+
+    Raises :class:`ConfigError` for ``sqlite:///`` without a file.
+    """
     text = os.fspath(url_or_path)
     scheme, sep, rest = text.partition("://")
     if not sep:
-        return SQLiteStateStore.open(text, clock=clock)
-    scheme = scheme.lower()
-    if scheme == "sqlite":
-        path = rest[1:] if rest.startswith("/") else rest
-        if not path:
-            raise ConfigError("state URL 'sqlite:///' names no file", hint="use sqlite:///path/to/state.db")
+        return Path(text)
+    if scheme.lower() != "sqlite":
+        return None
+    path = rest[1:] if rest.startswith("/") else rest
+    if not path:
+        raise ConfigError("state URL 'sqlite:///' names no file", hint="use sqlite:///path/to/state.db")
+    return Path(path)
+
+
+def open_store(url_or_path: str | os.PathLike[str], *, clock: Clock | None = None) -> StateStore:
+    """Open the state store at a path or URL (see the module docstring)."""
+    text = os.fspath(url_or_path)
+    path = sqlite_path(text)
+    if path is not None:
         return SQLiteStateStore.open(path, clock=clock)
+    scheme = text.partition("://")[0].lower()
     if scheme.split("+")[0] in _POSTGRES_SCHEMES:  # never echo the URL: it may carry a password
         try:
             from cjm_sync.state.postgres_store import PostgresStateStore  # noqa: PLC0415 - optional extra

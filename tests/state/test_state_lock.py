@@ -1,4 +1,4 @@
-"""One run per journey: the flock-based journey lock."""
+"""One run per journey: the journey lock (an OS file lock through filelock: flock, or msvcrt on Windows)."""
 
 from __future__ import annotations
 
@@ -76,7 +76,7 @@ _CHILD = """
 import sys, time
 from pathlib import Path
 from cjm_sync.state.lock import FileJourneyLock
-FileJourneyLock.acquire(Path(sys.argv[1]), "onboarding", "child")
+held = FileJourneyLock.acquire(Path(sys.argv[1]), "onboarding", "child")
 print("locked", flush=True)
 time.sleep(60)
 """
