@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -64,3 +66,13 @@ def test_quiet_works_before_or_after_the_command(
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
     assert (tmp_path / "j.yaml").exists()
+
+
+def test_the_demo_folder_leaves_the_repository_clean() -> None:
+    """`python3 dev.py demo` runs in the repository root: its folder must not show up as untracked."""
+    root = Path(__file__).resolve().parents[2]
+    if shutil.which("git") is None or not (root / ".git").exists():
+        pytest.skip("not a git checkout")
+    for made in ("cjm-sync-demo/board.svg", "cjm-sync-demo/trial-signup.yaml", "cjm-sync-demo/.cjm-sync/state.db"):
+        ignored = subprocess.run(["git", "check-ignore", "-q", made], cwd=root, check=False)
+        assert ignored.returncode == 0, f"{made} would be untracked after the demo"
