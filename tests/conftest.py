@@ -53,6 +53,8 @@ def _restore_loggers() -> Iterator[None]:
     """CLI runs configure the package loggers for the process; undo it so caplog sees records again."""
     yield
     logging.captureWarnings(False)  # `--log-format json` routes Python warnings into the log
+    root = logging.getLogger()  # ... and other libraries' records through its JSON handler
+    root.handlers[:] = [h for h in root.handlers if not getattr(h, "_cjm_sync_handler", False)]
     for name, (handlers, level, propagate) in _PRISTINE_LOGGERS.items():
         logger = logging.getLogger(name)
         logger.handlers[:], logger.level, logger.propagate = handlers[:], level, propagate

@@ -54,6 +54,9 @@ class RedactingTextFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
+_OURS = "_cjm_sync_handler"
+
+
 def configure_logging(verbosity: int, log_format: str) -> None:
     """Route cjm-sync's logs to stderr at the level the flags ask for."""
     level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
@@ -65,10 +68,14 @@ def configure_logging(verbosity: int, log_format: str) -> None:
         if log_format == "json"
         else RedactingTextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
-    logging.captureWarnings(log_format == "json")  # Python warnings become log lines too
-    warnings_logger = logging.getLogger("py.warnings")
-    warnings_logger.handlers[:] = [handler] if log_format == "json" else []
-    warnings_logger.propagate = log_format != "json"
+    # With JSON, everything on stderr is JSON: Python warnings and other libraries' log records (which
+    # would otherwise reach logging's plain-text last-resort handler) go through the same handler.
+    logging.captureWarnings(log_format == "json")
+    root = logging.getLogger()
+    root.handlers[:] = [h for h in root.handlers if not getattr(h, _OURS, False)]
+    if log_format == "json":
+        setattr(handler, _OURS, True)
+        root.addHandler(handler)
     for name in ("cjm_sync", "connectors"):
         logger = logging.getLogger(name)
         logger.handlers[:] = [handler]
