@@ -35,7 +35,8 @@ from cjm_sync.state.records import ConflictStatus
 BOARD = "demo-board"
 JOURNEY = "trial-signup.yaml"
 MARKER = ".cjm-sync-demo"
-PERSON = "li.na@example.com"
+PERSON = "Li Na"
+PERSON_ID = "3458764512345678901"  # Miro user ids are numbers; the board's member list names them
 
 
 def _step(app: AppContext, text: str) -> None:
@@ -75,7 +76,7 @@ def _edit_board(app: AppContext, edit: Callable[[Any, dict[str, str], dict[str, 
     finally:
         store.close()
     items = sandbox.dump()["boards"][0]["items"]
-    edit(sandbox.as_user(PERSON), id_map, items)
+    edit(sandbox.as_user(PERSON_ID, name=PERSON), id_map, items)
 
 
 def _person_edits(human: Any, ids: dict[str, str], items: dict[str, Any]) -> None:

@@ -23,7 +23,7 @@ from cjm_sync.engine.crm_step import CrmStep, combined_calls
 from cjm_sync.engine.file_order import keep_file_order
 from cjm_sync.engine.report import SyncReport
 from cjm_sync.engine.safety import check_writable, mass_deletions
-from cjm_sync.errors import CjmSyncError, UsageError
+from cjm_sync.errors import CjmSyncError, IntegrationError, UsageError
 from cjm_sync.files import LoadedJourney, load_journey, save_journey
 from cjm_sync.merge import Conflict, MergeResult, Policies, build_journey, flatten, merge
 from cjm_sync.merge.diff import changes
@@ -32,6 +32,7 @@ from cjm_sync.merge.renames import likely_renames
 from cjm_sync.merge.result import Side as MergeSide
 from cjm_sync.plugins import Capability, ConnectorState, CrmConnector, WhiteboardConnector, Window, require
 from cjm_sync.plugins.targets import normalise_target
+from cjm_sync.plugins.whiteboard import Authorship
 from cjm_sync.schema import Journey
 from cjm_sync.state import StateStore, StoreJournal
 from cjm_sync.state.records import (
@@ -415,13 +416,27 @@ class SyncEngine:
                 store.resolve_conflict(record.id, _settled_by(record, result))
         return found
 
+    def _people(self, target: str, authors: Sequence[Authorship | None]) -> dict[str, str]:
+        """Names of the board's people, asked of the board only when a person's edit is about to be
+        logged (never on a run that pulls nothing) and only where it can name them; a failure to
+        answer costs the names, never the run."""
+        board = self.connector
+        if board is None or Capability.PEOPLE not in board.capabilities or not any(a and a.user for a in authors):
+            return {}
+        try:
+            return board.people(target)
+        except IntegrationError as exc:
+            log.warning("could not read the board's member names: %s", exc)
+            return {}
+
     def _changes(self, report: SyncReport, result: MergeResult, read: Any, target: str) -> list[Change]:
         changes: list[Change] = []
         overwritten = {(o.key, o.field, o.side): o.reason for o in result.overwritten}
         pulled = {(c.key, fc.field) for c in report.metric_changes for fc in c.fields}  # logged as the CRM's
+        names = self._people(target, [read.authors.get(c.key) for c in report.file_changes])
         for change in report.file_changes:
             author = read.authors.get(change.key)
-            who = author.user if author else None
+            who = names.get(author.user, author.user) if author and author.user else None
             if not change.fields:
                 changes.append(Change(change.key, None, Side.FILE, None, None, who, change.kind.value, target))
             for fc in change.fields:

@@ -15,6 +15,8 @@ class Capability(StrEnum):
     INCREMENTAL = "incremental"
     METRICS = "metrics"
     DISCOVER = "discover"
+    PEOPLE = "people"
+    """The board can name the people who edit it (``WhiteboardConnector.people``)."""
 
 
 class ConnectorKind(StrEnum):

@@ -183,6 +183,10 @@ class WhiteboardConnector(Protocol):
     def apply(self, ops: Sequence[BoardOp], state: ConnectorState, journal: Journal) -> ApplyResult:
         """Perform ``ops`` in order, journaling each external write."""
 
+    def people(self, target: str) -> dict[str, str]:
+        """Display names of the people on board ``target`` by user id (only called when
+        ``capabilities`` has ``Capability.PEOPLE``; an id the board does not name is left out)."""
+
     def api_calls(self) -> dict[str, JSONValue]:
         """API calls spent so far by kind (and credits, where the vendor counts them)."""
 

@@ -104,6 +104,11 @@ class MiroClient:
         """Every tag of the board (offset-paged, 50 a page)."""
         return self.api.paginate(f"{self._board}/tags", OffsetPaginator(LIST_LIMIT), kind=CallKind.TAG)
 
+    def members(self) -> list[JSON]:
+        """The board's members ``{id, name, role, type}`` (offset-paged, 50 a page; Level 1)."""
+        with self._cost.override(CallKind.LIST, LEVEL_1):
+            return list(self.api.paginate(f"{self._board}/members", OffsetPaginator(LIST_LIMIT)))
+
     def items_with_tag(self, tag_id: str) -> list[JSON]:
         """Items carrying one tag (offset-paged, 50 a page; Level 1)."""
         with self._cost.override(CallKind.TAG, LEVEL_1):

@@ -68,7 +68,7 @@ class MiroConnector:
 
     name: ClassVar[str] = "miro"
     kind: ClassVar[ConnectorKind] = ConnectorKind.WHITEBOARD
-    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.READ, Capability.WRITE})
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.READ, Capability.WRITE, Capability.PEOPLE})
 
     def __init__(self, settings: MiroSettings | None = None, transport: httpx.BaseTransport | None = None) -> None:
         self.settings = settings or MiroSettings.from_env()
@@ -192,6 +192,14 @@ class MiroConnector:
         """Perform ``ops`` (planned from the last read board) in order; consecutive item creates go out as
         transactional bulk calls of ≤ 20."""
         return _Applier(self.client(self._target), state, journal).run(ops)
+
+    def people(self, target: str) -> dict[str, str]:
+        """Display names by user id, from the board's member list (``GET /v2/boards/{id}/members``)."""
+        return {
+            str(member["id"]): str(member["name"])
+            for member in self.client(target).members()
+            if member.get("id") and member.get("name")
+        }
 
     def api_calls(self) -> dict[str, Any]:
         """Calls and credits spent so far, over every board."""

@@ -141,6 +141,17 @@ def test_tags_flow(client: httpx.Client) -> None:
     assert client.delete(f"{BOARD}/tags/{tag['id']}").status_code == 204
 
 
+def test_board_members_conform_and_name_the_people(sandbox: MiroSandbox, client: httpx.Client) -> None:
+    client.post(f"{BOARD}/sticky_notes", json={"data": {"content": "ours"}})
+    person = sandbox.as_user("3458764599999999999", name="Li Na 李娜")
+    person.create_item(BOARD.rsplit("/", 1)[1], "sticky_note", data={"content": "<p>theirs</p>"})
+    first = client.get(f"{BOARD}/members", params={"limit": "1"}).json()
+    assert (first["total"], first["size"], first["offset"]) == (2, 1, 0)
+    everyone = client.get(f"{BOARD}/members", params={"limit": "50", "offset": "0"}).json()["data"]
+    assert {"id": "3458764599999999999", "name": "Li Na 李娜", "role": "editor", "type": "board_member"} in everyone
+    assert [m["role"] for m in everyone].count("owner") == 1
+
+
 def test_connectors_flow(client: httpx.Client) -> None:
     a = client.post(f"{BOARD}/shapes", json={"data": {"content": "A"}}).json()
     b = client.post(f"{BOARD}/cards", json={"data": {"title": "B"}}).json()

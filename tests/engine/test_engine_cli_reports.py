@@ -128,3 +128,19 @@ def test_the_log_shows_no_rows_without_values(synced: Path) -> None:
     logged = cli_json("log", "--limit", "1000")["changes"]
     assert all(not (c["old"] is None and c["new"] is None) for c in logged)
     assert len(logged) == len([c for c in changes if not (c.old is None and c.new is None)])
+
+
+def test_the_log_names_the_person_who_edited_the_board(synced: Path) -> None:
+    sandbox = MiroSandbox.open(Path(".cjm-sync/sandbox-miro.json"))
+    store = open_store(".cjm-sync/state.db")
+    try:
+        card = store.get_id_map("trip", "miro", BOARD)["touchpoint:web"]
+    finally:
+        store.close()
+    sandbox.as_user(HUMAN, name="Li Na 李娜").update_item(BOARD, card, data={"title": "Our website"})
+    assert cli("sync", *JOB)[0] == 0
+    logged = [c for c in cli_json("log")["changes"] if c["key"] == "touchpoint:web" and c["side"] == "file"]
+    assert [(c["field"], c["new"], c["author"]) for c in logged] == [("title", "Our website", "Li Na 李娜")]
+    code, out, _ = cli("log")
+    assert code == 0
+    assert "Li Na 李娜" in out

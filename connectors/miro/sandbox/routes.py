@@ -63,6 +63,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/v1/oauth/token", boards.refresh_token, level(0), authenticated=False),
     Route("POST", "/v2/boards", boards.create, level(LEVEL_3)),
     Route("GET", BOARD, boards.get, level(LEVEL_1)),
+    Route("GET", f"{BOARD}/members", boards.members, level(LEVEL_1)),
     Route("GET", f"{BOARD}/items", items.list_items, _list_cost),
     Route("POST", f"{BOARD}/items/bulk", items.bulk_create, _bulk_cost),
     Route("GET", f"{BOARD}/items/{{item_id}}", items.get_generic, level(LEVEL_1)),

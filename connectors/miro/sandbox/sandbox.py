@@ -175,8 +175,12 @@ class MiroSandbox:
         """Serve this sandbox over HTTP in background threads (``port=0`` picks a free port)."""
         return SandboxServer(self.handle, host, port)
 
-    def as_user(self, user_id: str) -> HumanSession:
-        """Edit the boards as a person in the Miro UI would (``modifiedBy`` = ``user_id``)."""
+    def as_user(self, user_id: str, name: str | None = None) -> HumanSession:
+        """Edit the boards as a person in the Miro UI would (``modifiedBy`` = ``user_id``); ``name`` is
+        the display name board member lists give for them."""
+        if name is not None:
+            with self._state(saving=True):
+                self.store.users[user_id] = name
         return HumanSession(self, user_id)
 
     # -- the pipeline ----------------------------------------------------------------------------

@@ -115,6 +115,8 @@ class Store:
 
     def __init__(self) -> None:
         self.boards: dict[str, Board] = {}
+        self.users: dict[str, str] = {}
+        """Display names by user id (``GET /boards/{id}/members`` answers with them)."""
         self._ids = itertools.count(FIRST_ID)
 
     def new_id(self) -> str:
@@ -144,13 +146,15 @@ class Store:
         """A JSON-serialisable snapshot."""
         next_id = next(self._ids)
         self._ids = itertools.count(next_id)
-        return {"version": 1, "next_id": next_id, "boards": [asdict(b) for b in self.boards.values()]}
+        boards = [asdict(b) for b in self.boards.values()]
+        return {"version": 1, "next_id": next_id, "boards": boards, "users": dict(self.users)}
 
     @classmethod
     def load(cls, snapshot: dict[str, Any]) -> Store:
         """Rebuild a store from :meth:`dump` output."""
         store = cls()
         store._ids = itertools.count(int(snapshot["next_id"]))
+        store.users = {str(k): str(v) for k, v in snapshot.get("users", {}).items()}
         for raw in snapshot["boards"]:
             board = Board(**{k: v for k, v in raw.items() if k not in ("items", "tags", "connectors")})
             board.items = {i["id"]: Item(**i) for i in raw["items"].values()}

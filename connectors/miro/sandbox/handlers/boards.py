@@ -8,8 +8,9 @@ from ..context import Context, Reply
 from ..errors import ApiError, invalid
 from ..render import board_json
 from ..validation import obj, string
+from .paging import offset_page
 
-__all__ = ["create", "get", "refresh_token"]
+__all__ = ["create", "get", "members", "refresh_token"]
 
 BOARD_CREATE = obj(
     {
@@ -25,6 +26,27 @@ BOARD_CREATE = obj(
 def get(ctx: Context) -> Reply:
     """``GET /v2/boards/{board_id}``."""
     return Reply(200, board_json(ctx.base, ctx.board()))
+
+
+def members(ctx: Context) -> Reply:
+    """``GET /v2/boards/{board_id}/members``: offset-paged (``limit`` 1-50, default 20). The members are
+    the board's owner and everyone who created or changed something on it; names come from the
+    sandbox's user list (``MiroSandbox.as_user(id, name)``), else "Miro user <id>"."""
+    board = ctx.board()
+    people = [board.created_by]
+    people += [who for item in board.items.values() for who in (item.created_by, item.modified_by)]
+    people += [who for line in board.connectors.values() for who in (line.created_by, line.modified_by)]
+    ordered = list(dict.fromkeys(p for p in people if p))
+
+    def render(user_id: str) -> dict[str, str]:
+        return {
+            "id": user_id,
+            "name": ctx.store.users.get(user_id, f"Miro user {user_id}"),
+            "role": "owner" if user_id == board.created_by else "editor",
+            "type": "board_member",
+        }
+
+    return offset_page(ctx, ordered, render)
 
 
 def create(ctx: Context) -> Reply:
