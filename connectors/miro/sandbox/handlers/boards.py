@@ -31,7 +31,7 @@ def get(ctx: Context) -> Reply:
 def members(ctx: Context) -> Reply:
     """``GET /v2/boards/{board_id}/members``: offset-paged (``limit`` 1-50, default 20). The members are
     the board's owner and everyone who created or changed something on it; names come from the
-    sandbox's user list (``MiroSandbox.as_user(id, name)``), else "Miro user <id>"."""
+    sandbox's user list (``MiroSandbox.as_user(id, name)``); a user never named is listed under their id."""
     board = ctx.board()
     people = [board.created_by]
     people += [who for item in board.items.values() for who in (item.created_by, item.modified_by)]
@@ -41,7 +41,7 @@ def members(ctx: Context) -> Reply:
     def render(user_id: str) -> dict[str, str]:
         return {
             "id": user_id,
-            "name": ctx.store.users.get(user_id, f"Miro user {user_id}"),
+            "name": ctx.store.users.get(user_id, user_id),
             "role": "owner" if user_id == board.created_by else "editor",
             "type": "board_member",
         }
