@@ -260,6 +260,7 @@ class SyncEngine:
             report.notes.append(f"reconciling {len(unsettled)} write(s) of an interrupted run")
         ours_journey = self._pull_crm(_apply_steps(loaded.journey, request.facts), run_id, report)
         state.expected = ours_journey
+        known = dict(state.id_map)  # what the connector adopts while reading and planning is reported
         read = self._board.read(target, state)
         report.unplaced = list(read.unplaced)
         carried = dict(read.carried)
@@ -284,10 +285,9 @@ class SyncEngine:
         file_journey = keep_file_order(build_journey(result.file_entities, loaded.journey), loaded.journey)
         board_journey = build_journey(result.board_entities, loaded.journey)
         conflict_keys = frozenset(c.key for c in result.conflicts)
-        known = dict(state.id_map)
         ops = self._board.plan(board_journey, read, state, conflict_keys) if request.write_board else []
         report.board_ops = ops
-        _report_adopted(report, known, state.id_map)
+        _report_adopted(report, known, state.id_map, read.in_flight)
         report.renames = likely_renames(base, ours, "file") if base else []
         # every difference between the file as it is and as it would be written (facts and annotations too)
         report.file_changes = (
@@ -495,10 +495,13 @@ def _settled_by(record: Any, result: MergeResult) -> Resolution:
     return Resolution.BASE
 
 
-def _report_adopted(report: SyncReport, known: Mapping[str, str], id_map: Mapping[str, str]) -> None:
-    """Items the connector adopted while planning (already on the board, unknown to the id map, e.g.
-    after the state store was lost) are reported as adopted, not as items "left alone"."""
-    adopted = {key: item for key, item in id_map.items() if known.get(key) != item}
+def _report_adopted(
+    report: SyncReport, known: Mapping[str, str], id_map: Mapping[str, str], in_flight: frozenset[str]
+) -> None:
+    """Items the connector adopted while reading and planning (already on the board, unknown to the id
+    map, e.g. after the state store was lost) are reported as adopted, not as items "left alone".
+    Keys an interrupted run left half-written are recovery, reported as such elsewhere."""
+    adopted = {key: item for key, item in id_map.items() if known.get(key) != item and key not in in_flight}
     if not adopted:
         return
     items = set(adopted.values())
