@@ -55,7 +55,7 @@ def _groups(root: ET.Element) -> dict[str, ET.Element]:
 
 def test_the_frame_is_drawn_with_its_items_at_their_places() -> None:
     sandbox, board, ids = _board()
-    root = ET.fromstring(board_svg(sandbox.store.boards[board]))
+    root = ET.fromstring(board_svg(sandbox.store.boards[board], ids["frame"]))
     groups = _groups(root)
     assert {ids["sticky"], ids["card"], ids["shape"]} <= set(groups)
     assert ids["outside"] not in groups  # only the frame's items
@@ -81,8 +81,8 @@ def test_the_frame_is_drawn_with_its_items_at_their_places() -> None:
 
 
 def test_connectors_are_drawn_between_their_items_with_captions() -> None:
-    sandbox, board, _ids = _board()
-    root = ET.fromstring(board_svg(sandbox.store.boards[board]))
+    sandbox, board, ids = _board()
+    root = ET.fromstring(board_svg(sandbox.store.boards[board], ids["frame"]))
     lines = [g for g in root.iter(f"{SVG}g") if g.get("data-type") == "connector"]
     assert len(lines) == 1
     path = lines[0].find(f"{SVG}path")
@@ -102,3 +102,25 @@ def test_a_board_without_a_frame_is_drawn_whole() -> None:
     root = ET.fromstring(board_svg(sandbox.store.boards[board]))
     assert len([g for g in root.iter(f"{SVG}g") if g.get("data-type") in {"sticky_note", "text"}]) == 2
     assert float(root.get("width", 0)) > 1400
+
+
+def test_the_whole_board_shows_every_frame_and_the_items_outside_them() -> None:
+    sandbox, board, ids = _board()
+    person = sandbox.as_user("3458764599999999999")
+    second = person.create_item(
+        board, "frame", data={"title": "Matrix"}, position={"x": 1800, "y": 400}, geometry={"width": 400}
+    )["id"]
+    inner = person.create_item(
+        board, "sticky_note", data={"content": "<p>in the matrix</p>"}, position={"x": 50, "y": 60}, parent_id=second
+    )["id"]
+    root = ET.fromstring(board_svg(sandbox.store.boards[board]))
+    groups = _groups(root)
+    assert {ids["sticky"], ids["card"], ids["outside"], inner} <= set(groups)
+    frames = {r.get("data-id"): r for r in root.iter(f"{SVG}rect") if r.get("data-id") in {ids["frame"], second}}
+    assert len(frames) == 2
+    matrix = frames[second]
+    rect = groups[inner].find(f"{SVG}rect")
+    assert rect is not None
+    # a frame's child is placed relative to that frame's top-left corner
+    assert float(rect.get("x", 0)) + float(rect.get("width", 0)) / 2 == float(matrix.get("x", 0)) + 50
+    assert "Matrix" in "".join(root.itertext())

@@ -1,5 +1,5 @@
-"""A picture of a sandbox board: one frame and everything in it as SVG, so a person can see the map
-the sync drew without a Miro account.
+"""A picture of a sandbox board as SVG (the whole board, or one frame and everything in it), so a person
+can see the map the sync drew without a Miro account.
 
 Drawn from the emulator's own state (the same items the REST API serves): sticky notes in their Miro
 colours, shapes, cards and app cards with their fields, text items, tag chips, and connectors with
@@ -10,6 +10,7 @@ centre, relative to the frame's top-left corner for items inside a frame. The dr
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
@@ -294,39 +295,59 @@ def _draw_connector(canvas: _Canvas, line: Connector, inside: dict[str, Item]) -
         canvas.text(group, lines, x, y, 11.0)
 
 
+def _on_board(board: Board) -> dict[str, Item]:
+    """Every item with its centre in board coordinates (a frame's children are frame-relative)."""
+    frames = {i.id: i for i in board.items.values() if i.type == "frame"}
+    placed: dict[str, Item] = {}
+    for item in board.items.values():
+        parent = frames.get(item.parent_id) if item.parent_id else None
+        if parent is None:
+            placed[item.id] = item
+        else:
+            left, top, _, _ = _box(parent)
+            placed[item.id] = dataclasses.replace(item, x=left + item.x, y=top + item.y)
+    return placed
+
+
+def _draw_frame(canvas: _Canvas, frame: Item, title: str) -> None:
+    left, top, width, height = _box(frame)
+    fill = _colour(frame.style.get("fillColor"), "#ffffff")
+    attributes = {"x": f"{left:.1f}", "y": f"{top:.1f}", "width": f"{width:.1f}", "height": f"{height:.1f}"}
+    ET.SubElement(canvas.background, "rect", {**attributes, "fill": fill, "stroke": "#c3c6d4", "data-id": frame.id})
+    canvas.text(canvas.background, [title], left, top - 16, 24.0, anchor="start", bold=True)
+
+
 def board_svg(board: Board, frame_id: str | None = None) -> str:
-    """SVG of ``board``'s frame ``frame_id`` (the first frame when None) and every item and
-    connector inside it; a board without frames is drawn whole. Returns the SVG document as text."""
-    frames = [i for i in board.items.values() if i.type == "frame"]
-    frame = next((f for f in frames if f.id == frame_id), frames[0] if frames else None)
-    if frame is not None:
-        inside = {i.id: i for i in board.items.values() if i.parent_id == frame.id}
-        width = float(frame.geometry.get("width") or 1000)
-        height = float(frame.geometry.get("height") or 1000)
+    """SVG of ``board``: with ``frame_id``, that frame and every item and connector inside it; without,
+    the whole board (every frame with its items, and the items outside frames). Returns the SVG
+    document as text. Raises ``KeyError`` for a ``frame_id`` that is not a frame of the board."""
+    if frame_id is not None:
+        frame = board.items[frame_id]
+        if frame.type != "frame":
+            raise KeyError(frame_id)
+        placed = {i.id: i for i in board.items.values() if i.parent_id == frame.id}
+        frames = [dataclasses.replace(frame, x=frame.x - _box(frame)[0], y=frame.y - _box(frame)[1])]
         title = to_text(frame.data.get("title")) or board.name
-        offset = (0.0, 0.0)
     else:
-        inside = {i.id: i for i in board.items.values() if i.parent_id is None}
-        boxes = [_box(i) for i in inside.values()] or [(0.0, 0.0, 1000.0, 1000.0)]
-        left, top = min(b[0] for b in boxes), min(b[1] for b in boxes)
-        width = max(b[0] + b[2] for b in boxes) - left
-        height = max(b[1] + b[3] for b in boxes) - top
-        title, offset = board.name, (left, top)
-    canvas = _Canvas(width, height, title)
-    if offset != (0.0, 0.0):
-        for group in (canvas.lines, canvas.items):
-            group.set("transform", f"translate({-offset[0]:.1f} {-offset[1]:.1f})")
-    fill = _colour(frame.style.get("fillColor") if frame else None, "#ffffff")
-    ET.SubElement(
-        canvas.background,
-        "rect",
-        {"x": "0", "y": "0", "width": f"{width:.1f}", "height": f"{height:.1f}", "fill": fill, "stroke": "#c3c6d4"},
-    )
-    canvas.text(canvas.background, [title], 0, -16, 24.0, anchor="start", bold=True)
+        placed = _on_board(board)
+        frames = [i for i in placed.values() if i.type == "frame"]
+        title = to_text(frames[0].data.get("title")) if frames else board.name
+    boxes = [_box(i) for i in placed.values() if i.type == "frame" or i.parent_id is None or frame_id is not None]
+    boxes += [_box(f) for f in frames]
+    boxes = boxes or [(0.0, 0.0, 1000.0, 1000.0)]
+    left, top = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    width = max(b[0] + b[2] for b in boxes) - left
+    height = max(b[1] + b[3] for b in boxes) - top
+    canvas = _Canvas(width, height, title or board.name)
+    if (left, top) != (0.0, 0.0):
+        for group in (canvas.background, canvas.lines, canvas.items):
+            group.set("transform", f"translate({-left:.1f} {-top:.1f})")
+    for frame in frames:
+        _draw_frame(canvas, frame, to_text(frame.data.get("title")) or board.name)
     tags = {tag.id: tag.title for tag in board.tags.values()}
     for line in board.connectors.values():
-        _draw_connector(canvas, line, inside)
-    for item in inside.values():
+        _draw_connector(canvas, line, placed)
+    for item in placed.values():
         if item.type != "frame":
             _draw_item(canvas, item, tags)
     ET.indent(canvas.root)
