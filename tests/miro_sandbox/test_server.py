@@ -62,8 +62,10 @@ def test_run_server_announces_its_url_and_stops_on_ctrl_c(
     monkeypatch.setattr(SandboxServer, "wait", interrupted)
     run_server(0)
     out = capsys.readouterr().out
-    assert out.startswith("Miro sandbox listening on http://127.0.0.1:")
-    port = int(out.strip().rsplit(":", 1)[1])
+    announced, where = out.strip().splitlines()
+    assert announced.startswith("Miro sandbox listening on http://127.0.0.1:")
+    assert where == "boards in memory only"
+    port = int(announced.rsplit(":", 1)[1])
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"http://127.0.0.1:{port}{BOARD}")
 
