@@ -138,13 +138,13 @@ class EnvironmentReader:
         """Active business process flows with their stages in process order."""
         if self._processes is not None:
             return self._processes
-        flows = list(
-            self.client.rows(
-                "workflows",
-                ["workflowid", "name", "uniquename", "clientdata"],
-                "category eq 4 and statecode eq 1",
-            )
-        )
+        columns = ["workflowid", "name", "uniquename", "clientdata"]
+        try:  # activated business process flows
+            flows = list(self.client.rows("workflows", columns, "category eq 4 and statecode eq 1"))
+        except FatalAPIError as exc:
+            if exc.status != 400:
+                raise
+            flows = list(self.client.rows("workflows", columns, "category eq 4"))
         self.load_entities(str(f["uniquename"]) for f in flows if f.get("uniquename"))
         stages: dict[str, dict[str, str]] = {}
         if flows:
