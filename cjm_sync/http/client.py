@@ -25,7 +25,7 @@ from cjm_sync.http.origin import check_base_url
 from cjm_sync.http.pagination import PageRequest, Paginator
 from cjm_sync.http.ratelimit import RateLimiter
 from cjm_sync.http.resolution import NON_IDEMPOTENT, RETRYABLE, Action, Overrides, Resolution, ResolutionTable
-from cjm_sync.http.retry import RetryEvent, RetryPolicy, is_daily_quota, run_with_retry
+from cjm_sync.http.retry import DelayRule, GiveUpRule, RetryEvent, RetryPolicy, is_daily_quota, run_with_retry
 from cjm_sync.http.stats import CallKind, CallStats
 
 logger = logging.getLogger("cjm_sync.http")
@@ -84,7 +84,12 @@ class ApiClient:
         user_agent: str | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
+        retry_delay: DelayRule | None = None,
+        give_up: GiveUpRule | None = None,
     ) -> None:
+        """``retry_delay`` and ``give_up`` are the connector's rules for its rate-limit answers (how long
+        the server asks to wait; which answers waiting will not fix); the defaults know ``Retry-After``,
+        Miro's reset header and HubSpot's interval and DAILY policy."""
         if max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
         base_url = check_base_url(base_url, source=f"{connector} base URL")
@@ -96,6 +101,8 @@ class ApiClient:
         self._max_concurrency = max_concurrency
         self._clock = clock
         self._sleep = sleep
+        self._retry_delay = retry_delay
+        self._give_up = give_up or is_daily_quota
         self._stats = CallStats()
         for name, value in (headers or {}).items():
             if name.lower() == "authorization":
@@ -192,6 +199,8 @@ class ApiClient:
                 on_retry=on_retry,
                 clock=self._clock,
                 sleep=self._sleep,
+                delay_for=self._retry_delay,
+                give_up=self._give_up,
             )
         except httpx.HTTPError as exc:
             resolution = table.resolve(exc)
@@ -203,7 +212,7 @@ class ApiClient:
         if resolution.action in (Action.OK, Action.IGNORE):
             return response
         detail = vendor_message(response)
-        if is_daily_quota(response):
+        if self._give_up(response):
             detail = f"daily API limit reached; not retried, resume after the daily reset ({detail})"
         elif resolution.action in RETRYABLE:
             detail = "; ".join(filter(None, [detail, f"gave up after {attempts} attempt(s)"]))

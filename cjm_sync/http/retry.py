@@ -104,6 +104,12 @@ def server_delay(response: httpx.Response, now: float) -> float | None:
     return None
 
 
+DelayRule = Callable[[httpx.Response, float], "float | None"]
+"""``(response, now) -> seconds`` the server asks to wait before a retry, or ``None`` (then backoff)."""
+GiveUpRule = Callable[[httpx.Response], bool]
+"""True for a retryable-looking answer that waiting will not fix (a daily quota)."""
+
+
 @dataclass(frozen=True)
 class RetryEvent:
     """Reported before each retry sleep."""
@@ -121,6 +127,8 @@ def run_with_retry(
     on_retry: Callable[[RetryEvent], None],
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], None] = time.sleep,
+    delay_for: DelayRule | None = None,
+    give_up: GiveUpRule | None = None,
 ) -> httpx.Response:
     """Call ``send`` until its outcome is not retryable or the policy is spent.
 
@@ -129,14 +137,17 @@ def run_with_retry(
     """
     started = clock()
 
+    delay_rule = delay_for or server_delay
+    stop_rule = give_up or is_daily_quota
+
     def wants_retry(response: httpx.Response) -> bool:
-        return resolve(response).action in RETRYABLE and not is_daily_quota(response)
+        return resolve(response).action in RETRYABLE and not stop_rule(response)
 
     def wait(state: RetryCallState) -> float:
         if _testing:
             return 0.0
         response = _response_of(state)
-        delay = server_delay(response, clock()) if response is not None else None
+        delay = delay_rule(response, clock()) if response is not None else None
         return delay if delay is not None else policy.backoff(state.attempt_number)
 
     def stop(state: RetryCallState) -> bool:

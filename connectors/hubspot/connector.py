@@ -37,7 +37,7 @@ from cjm_sync.plugins import (
 from connectors.hubspot import keys as hs_keys
 from connectors.hubspot.client import HubSpotClient, Paths, between, one_of, options_in_order
 from connectors.hubspot.keys import STAGE_KINDS, TOUCHPOINT_KINDS, SourceKey, modified_property
-from connectors.hubspot.limits import BurstLimiter
+from connectors.hubspot.limits import BurstLimiter, is_daily, retry_delay
 from connectors.hubspot.metrics import Entrant, feedback_facts, stage_facts, ticket_facts, volume_facts
 from connectors.hubspot.settings import DEFAULT_BASE_URL, HubSpotSettings, auth_from_env
 from connectors.hubspot.stages import StageInfo, lifecycle_stages, pipeline_stages
@@ -119,7 +119,13 @@ class HubSpotConnector:
             auth = auth_from_env(base_url)
             portal = hashlib.sha256(base_url.encode()).hexdigest()[:12]
         api = ApiClient(
-            "hubspot", base_url, auth=auth, transport=transport, rate_limiter=BurstLimiter(settings.burst_limit)
+            "hubspot",
+            base_url,
+            auth=auth,
+            transport=transport,
+            rate_limiter=BurstLimiter(settings.burst_limit),
+            retry_delay=retry_delay,
+            give_up=is_daily,
         )
         pace_limit = settings.search_per_second if not settings.sandbox or settings.sandbox_throttle else 10**6
         pace = RequestRateLimiter(pace_limit, 1.0)

@@ -1,8 +1,11 @@
-"""HubSpot's burst limit, learnt from ``X-HubSpot-RateLimit-*`` headers (search answers carry none and has
-its own 5/s bucket in :class:`~connectors.hubspot.client.HubSpotClient`)."""
+"""HubSpot's rate-limit rules, handed to the shared HTTP core: the burst limit learnt from
+``X-HubSpot-RateLimit-*`` headers (search answers carry none and has its own 5/s bucket in
+:class:`~connectors.hubspot.client.HubSpotClient`), the wait each 429 policy asks for, and DAILY as the
+answer no wait fixes."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -50,3 +53,36 @@ class BurstLimiter(RequestRateLimiter):
         if remaining <= 0:
             with self._hold_lock:
                 self._hold_until = max(self._hold_until, self._now() + interval)
+
+
+def _policy(response: httpx.Response) -> str | None:
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        return None
+    return str(body.get("policyName")) if isinstance(body, dict) and body.get("policyName") else None
+
+
+def retry_delay(response: httpx.Response, now: float) -> float | None:
+    """How long HubSpot asks us to wait: ``Retry-After`` if sent; on a 429 the policy's interval —
+    ``X-HubSpot-RateLimit-Interval-Milliseconds`` (10 s) for ``TEN_SECONDLY_ROLLING``, one second for
+    search's ``SECONDLY`` (sent without headers). ``None`` otherwise (the core backs off)."""
+    del now
+    if "Retry-After" in response.headers and response.headers["Retry-After"].strip().isdigit():
+        return float(response.headers["Retry-After"])
+    if response.status_code != 429:
+        return None
+    policy = _policy(response)
+    if policy == "SECONDLY":
+        return 1.0
+    if policy == "TEN_SECONDLY_ROLLING":
+        try:
+            return float(response.headers.get("X-HubSpot-RateLimit-Interval-Milliseconds", "10000")) / 1000
+        except ValueError:
+            return 10.0
+    return None
+
+
+def is_daily(response: httpx.Response) -> bool:
+    """A 429 of the ``DAILY`` policy: waiting seconds will not help, the run stops."""
+    return response.status_code == 429 and _policy(response) == "DAILY"

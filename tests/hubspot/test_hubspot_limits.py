@@ -159,3 +159,27 @@ def test_search_is_paced_apart_from_the_burst_limit() -> None:
 
 def window_days(_: object) -> int:
     return timedelta(days=30).days
+
+
+@pytest.mark.parametrize("status", [500, 502, 504])
+def test_a_read_only_post_search_is_retried_like_a_get(status: int) -> None:
+    sandbox = unthrottled(HubSpotSandbox.generate("b2c_retail", 300, anchor=ANCHOR))
+    api = ApiClient("hubspot", "https://api.hubapi.com", auth=BearerAuth(TOKEN), transport=sandbox.transport())
+    client = HubSpotClient(api, Paths.for_version("2026-09"), search_limiter=RequestRateLimiter(1000, 1.0))
+    sandbox.fail_next(status)
+    assert client.count("calls", []) == len(sandbox.records("calls"))  # not "the write may have reached the server"
+    assert api.stats.to_dict()["retries"] == 1
+
+
+def test_each_429_policy_gets_its_own_wait_from_the_connector_rule() -> None:
+    from connectors.hubspot.limits import is_daily, retry_delay
+
+    def answer(policy: str, headers: dict[str, str] | None = None) -> httpx.Response:
+        return httpx.Response(429, json={"status": "error", "policyName": policy}, headers=headers or {})
+
+    assert retry_delay(answer("TEN_SECONDLY_ROLLING", {"X-HubSpot-RateLimit-Interval-Milliseconds": "10000"}), 0) == 10
+    assert retry_delay(answer("SECONDLY"), 0) == 1.0  # search: no headers, one second
+    assert retry_delay(answer("DAILY"), 0) is None
+    assert retry_delay(httpx.Response(503, headers={"Retry-After": "7"}), 0) == 7
+    assert is_daily(answer("DAILY"))
+    assert not is_daily(answer("TEN_SECONDLY_ROLLING"))
