@@ -186,6 +186,7 @@ def interpret(
     doubtful: set[str] = set()
     present = set(snapshot.items) | set(snapshot.connectors)
     lost_frame = next((k for k, v in id_map.items() if k.startswith("frame:") and v not in snapshot.items), None)
+    lost_heads = {k: v for k, v in id_map.items() if k.startswith(("stage:", "lane:")) and v not in snapshot.items}
     for entity in [k for k, v in id_map.items() if v not in present and not k.startswith("tag:")]:
         del id_map[entity]
     found = find_frame(snapshot, id_map)
@@ -302,8 +303,11 @@ def interpret(
     def column_of(item: Item) -> Band | None:
         return grid.nearest_column(item.local(frame)[0])
 
-    stage_ids = set(stage_of.values())
-    lane_ids = {r.lane_id for r in rows.values() if r.lane_id}
+    # a deleted stage header or lane label is layout: items still in its column or row keep it
+    stage_ids = set(stage_of.values()) | {split_key(k)[1] for k in lost_heads if k.startswith("stage:")}
+    lane_ids = {r.lane_id for r in rows.values() if r.lane_id} | {
+        split_key(k)[1] for k in lost_heads if k.startswith("lane:")
+    }
 
     def prior(item: Item, entity: str, name: str, allowed: set[str] | None = None) -> Any:
         """The value at the last sync of a pinned or parked item's position-derived field (None: read it)."""
@@ -404,6 +408,13 @@ def interpret(
             journey.notes.append(Note(id=ident, lane=lane, stage=stage, text=text))
 
     _read_connections(snapshot, id_map, journey, result)
+    held = {tp.stage for tp in journey.touchpoints} | {n.lane for n in journey.notes}
+    held |= {x.stage for x in (*journey.pain_points, *journey.opportunities, *journey.notes)}
+    for head in sorted(lost_heads):
+        if split_key(head)[1] in held:  # no opinion on a stage or lane whose items are still on the board
+            doubtful.add(head)
+            id_map[head] = lost_heads[head]  # still known as lost on the next read; a push re-creates it
+            result.unplaced.append(f"{head}: its header was deleted but its items are still on the board; kept")
     result.doubtful = frozenset(doubtful)
     return result
 

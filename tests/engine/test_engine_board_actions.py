@@ -174,6 +174,20 @@ def test_a_deleted_frame_is_recreated_and_the_journey_stays(rich: Path) -> None:
     assert cli_json("sync", *JOB)["board_writes"] == 0
 
 
+def test_a_deleted_stage_header_or_lane_label_keeps_the_items_still_in_its_column_or_row(rich: Path) -> None:
+    as_person(lambda human, mapped: human.delete_item(BOARD, mapped["lane:thoughts"]))
+    as_person(lambda human, mapped: human.delete_item(BOARD, mapped["stage:buy"]))
+    before = JOURNEY.read_bytes()
+    report = cli_json("pull", *JOB)
+    assert report["plan"]["file"] == []
+    assert JOURNEY.read_bytes() == before
+    report = cli_json("sync", *JOB)
+    assert [op for op in report["plan"]["board"] if op["op"] == "delete"] == []
+    assert {op["key"] for op in report["plan"]["board"] if op["op"] == "create"} == {"stage:buy", "lane:thoughts"}
+    assert JOURNEY.read_bytes() == before
+    assert cli_json("sync", *JOB)["board_writes"] == 0
+
+
 # --- Mass deletions need a human's yes -------------------------------------------------------------
 
 
