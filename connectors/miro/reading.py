@@ -409,7 +409,8 @@ def interpret(
 
     _read_connections(snapshot, id_map, journey, result)
     held = {tp.stage for tp in journey.touchpoints} | {n.lane for n in journey.notes}
-    held |= {x.stage for x in (*journey.pain_points, *journey.opportunities, *journey.notes)}
+    held |= {p.stage for p in journey.pain_points} | {o.stage for o in journey.opportunities}
+    held |= {n.stage for n in journey.notes}
     for head in sorted(lost_heads):
         if split_key(head)[1] in held:  # no opinion on a stage or lane whose items are still on the board
             doubtful.add(head)
