@@ -18,6 +18,7 @@ from cjm_sync.cli.crm import is_crm, open_crms, run_crm_pull, window_options
 from cjm_sync.cli.jobs import open_state, open_whiteboard, policies, resolve_target, select_jobs
 from cjm_sync.engine import SyncEngine, SyncReport, SyncRequest
 from cjm_sync.errors import EXIT_CONFLICTS, EXIT_HELD, UsageError
+from cjm_sync.http.waits import listening
 from cjm_sync.merge import plan_to_dict, render_plan
 from cjm_sync.plugins import Window
 
@@ -127,19 +128,23 @@ def progress_bar(app: AppContext) -> Iterator[Callable[[int, int], None] | None]
         yield None
         return
     with Progress(
-        TextColumn("board writes"),
+        TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=console,
         transient=True,
     ) as bar:
-        task = bar.add_task("writes", total=None)
+        task = bar.add_task("board writes", total=None)
 
         def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+            bar.update(task, completed=done, total=total, description="board writes")
 
-        yield update
+        def waiting(message: str) -> None:
+            bar.update(task, description=message)  # until the next write lands
+
+        with listening(waiting):
+            yield update
 
 
 def run_jobs(

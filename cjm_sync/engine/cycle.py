@@ -289,6 +289,7 @@ class SyncEngine:
         report.board_ops = ops
         _report_adopted(report, known, state.id_map, read.in_flight)
         report.renames = likely_renames(base, ours, "file") if base else []
+        report.notes.extend(f"skipped: {w}" for w in read.warnings)
         # every difference between the file as it is and as it would be written (facts and annotations too)
         report.file_changes = (
             changes("file", flatten(loaded.journey), flatten(file_journey)) if request.write_file else []

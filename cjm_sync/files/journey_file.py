@@ -21,6 +21,7 @@ from cjm_sync.files.migrations import document_version, migrate
 from cjm_sync.files.yaml_doc import dump_yaml, parse_yaml, shares_nodes, unshared, update_node
 from cjm_sync.files.yaml_syntax import SyntaxProblem, first_syntax_problem, json_nesting_problem, problem_from_marked
 from cjm_sync.plugins.crm_keys import source_key_problems
+from cjm_sync.plugins.limits import vendor_limit_problems
 from cjm_sync.schema import CURRENT_SCHEMA_VERSION, Journey, cross_reference_problems
 
 
@@ -210,7 +211,11 @@ def parse_journey(path: Path, text: str) -> tuple[Journey, Any, list[int]]:
             raise ValidationFailed(_sorted(syntax + found)) from None
         journey = patched
     issues = list(syntax)
-    for loc, message in [*cross_reference_problems(journey), *source_key_problems(journey)]:
+    for loc, message in [
+        *cross_reference_problems(journey),
+        *source_key_problems(journey),
+        *vendor_limit_problems(journey),
+    ]:
         if _PLACEHOLDER in message:
             continue
         line, column = locate(document, loc)

@@ -27,6 +27,7 @@ from cjm_sync.http.ratelimit import RateLimiter
 from cjm_sync.http.resolution import NON_IDEMPOTENT, RETRYABLE, Action, Overrides, Resolution, ResolutionTable
 from cjm_sync.http.retry import DelayRule, GiveUpRule, RetryEvent, RetryPolicy, is_daily_quota, run_with_retry
 from cjm_sync.http.stats import CallKind, CallStats
+from cjm_sync.http.waits import announce_wait
 
 logger = logging.getLogger("cjm_sync.http")
 
@@ -181,6 +182,7 @@ class ApiClient:
             self._stats.record_retry()
             if event.resolution.action is Action.RATE_LIMITED:
                 self._stats.record_rate_limit_wait(event.wait)
+                announce_wait(self.connector, event.wait)
             logger.info(
                 "%s %s %s: %s; retry %d in %.1f s",
                 self.connector,
@@ -338,10 +340,9 @@ class ApiClient:
     def _before_send(self, request: httpx.Request) -> None:
         kind, credits = kind_of(request) or self._cost(request.method, request.url.path)
         if self._limiter is not None and kind is not CallKind.AUTH:
-            waited = self._limiter.acquire(credits)
+            waited = self._limiter.acquire(credits, lambda seconds: announce_wait(self.connector, seconds))
             if waited > 0:
                 self._stats.record_rate_limit_wait(waited)
-                logger.info("%s: client-side rate limit, waited %.1f s", self.connector, waited)
         self._stats.record_call(kind, request.method, credits)
         request.extensions[STARTED] = time.perf_counter()
 

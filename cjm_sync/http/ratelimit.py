@@ -18,8 +18,9 @@ import httpx
 class RateLimiter(Protocol):
     """What :class:`~cjm_sync.http.client.ApiClient` needs from a limiter."""
 
-    def acquire(self, credits: int) -> float:
-        """Block until a call costing ``credits`` may be sent; return the seconds waited."""
+    def acquire(self, credits: int, before_wait: Callable[[float], None] | None = None) -> float:
+        """Block until a call costing ``credits`` may be sent; return the seconds waited. ``before_wait``
+        is told how long it will wait before it does."""
         ...
 
     def update(self, headers: httpx.Headers) -> None:
@@ -60,8 +61,9 @@ class CreditRateLimiter:
             self._roll(self._clock())
             return self._remaining
 
-    def acquire(self, credits: int) -> float:
-        """Block until ``credits`` fit in the window, deduct them and return the seconds waited."""
+    def acquire(self, credits: int, before_wait: Callable[[float], None] | None = None) -> float:
+        """Block until ``credits`` fit in the window, deduct them and return the seconds waited
+        (``before_wait`` is told the wait first)."""
         if credits > self._budget:
             raise ValueError(f"a call costing {credits} credits can never fit a budget of {self._budget}")
         with self._lock:
@@ -70,6 +72,8 @@ class CreditRateLimiter:
             waited = 0.0
             if credits > self._remaining:
                 waited = max(0.0, self._reset_at - now)
+                if before_wait is not None and waited > 0:
+                    before_wait(waited)
                 self._sleep(waited)
                 self._remaining = self._budget
                 self._reset_at = now + waited + self._window
@@ -118,8 +122,9 @@ class RequestRateLimiter:
         self._lock = threading.Lock()
         self._sent: deque[float] = deque()
 
-    def acquire(self, credits: int = 1) -> float:
-        """Block until one more request fits in the interval and return the seconds waited."""
+    def acquire(self, credits: int = 1, before_wait: Callable[[float], None] | None = None) -> float:
+        """Block until one more request fits in the interval and return the seconds waited
+        (``before_wait`` is told the wait first)."""
         del credits  # counted per request
         with self._lock:
             now = self._clock()
@@ -128,6 +133,8 @@ class RequestRateLimiter:
             waited = 0.0
             if len(self._sent) >= self._max:
                 waited = self._sent[0] + self._interval - now
+                if before_wait is not None and waited > 0:
+                    before_wait(waited)
                 self._sleep(waited)
                 now += waited
                 self._sent.popleft()

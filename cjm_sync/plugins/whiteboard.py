@@ -132,6 +132,9 @@ class BoardRead:
     in_flight: frozenset[str] = frozenset()
     """Entity keys whose board state is the half-done work of an interrupted run (not a person's edit):
     the engine takes no opinion from the board on them and re-plans them from the base."""
+    warnings: list[str] = field(default_factory=list)
+    """What ``plan`` left out because board state the tool cannot change leaves no room (a vendor
+    limit): the rest is still written and the run succeeds; the engine reports these."""
 
 
 class Journal(Protocol):

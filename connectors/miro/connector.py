@@ -25,6 +25,7 @@ from cjm_sync.plugins.whiteboard import ApplyResult, BoardOp, BoardRead, Connect
 from cjm_sync.schema import Journey, Scale, slugify
 from connectors.miro.board import Snapshot, Tag, parse_connector, parse_items
 from connectors.miro.client import JSON, MiroClient
+from connectors.miro.limits import limit_problems
 from connectors.miro.matrix import plan_matrix
 from connectors.miro.planner import REF, adopt_existing, plan_board
 from connectors.miro.readback import MAX_SENDS, ReadBack
@@ -32,7 +33,14 @@ from connectors.miro.reading import interpret
 from connectors.miro.recovery import Recovery, adopt_pending, in_flight, self_user, written_by_us
 from connectors.miro.resources import BULK_LIMIT, ITEM_TYPES
 from connectors.miro.settings import MiroSettings
-from connectors.miro.shown import lane_kinds, placed_values, prefer_shown, shown_values
+from connectors.miro.shown import (
+    lane_kinds,
+    placed_values,
+    prefer_shown,
+    restore_unshown,
+    shown_values,
+    unshown_values,
+)
 
 CARRIED: Mapping[str, frozenset[str]] = {
     "stage": frozenset({"title", "kind"}),
@@ -69,6 +77,8 @@ class MiroConnector:
     name: ClassVar[str] = "miro"
     kind: ClassVar[ConnectorKind] = ConnectorKind.WHITEBOARD
     capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.READ, Capability.WRITE, Capability.PEOPLE})
+    limit_problems = staticmethod(limit_problems)
+    """Journey values Miro would refuse (see :mod:`connectors.miro.limits`)."""
 
     def __init__(self, settings: MiroSettings | None = None, transport: httpx.BaseTransport | None = None) -> None:
         self.settings = settings or MiroSettings.from_env()
@@ -138,6 +148,7 @@ class MiroConnector:
             frameless=bool(state.memo.get("frameless")),
         )
         prefer_shown(result.journey, state.memo.get("shown") or {}, result.card_texts)
+        restore_unshown(result.journey, state.memo.get("unshown") or {})
         ours = set(state.id_map.values())
         stamps = [(i.id, i.modified_at) for i in snapshot.items.values()]
         stamps += [(c.id, c.modified_at) for c in snapshot.connectors.values()]
@@ -185,7 +196,9 @@ class MiroConnector:
         state.memo["emotion_scale"] = desired.emotion_scale.model_dump(mode="json")
         state.memo["placed"] = placed_values(desired)
         state.memo["shown"] = shown_values(desired)
-        ops = plan_board(desired, snapshot, state.id_map, state.memo, conflicts)
+        skipped: list[tuple[str, str]] = []
+        ops = plan_board(desired, snapshot, state.id_map, state.memo, conflicts, skipped, read.warnings)
+        state.memo["unshown"] = unshown_values(skipped)
         return ops + plan_matrix(desired, snapshot, state.id_map, ops)
 
     def apply(self, ops: Sequence[BoardOp], state: ConnectorState, journal: Journal) -> ApplyResult:

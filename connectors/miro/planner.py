@@ -35,8 +35,10 @@ from connectors.miro.layout import (
     free_slots,
     slots_across,
 )
+from connectors.miro.limits import TAGS_PER_ITEM
 from connectors.miro.mapping import (
     CONFLICT_TAG,
+    MOMENT_OF_TRUTH_TAG,
     Desired,
     DesiredLine,
     RowSpec,
@@ -80,6 +82,10 @@ class _Ctx:
     created: frozenset[str]
     role_rows: frozenset[str] = frozenset()
     adopted: frozenset[str] = frozenset()
+    warnings: list[str] = field(default_factory=list)
+    """Writes skipped because board state the tool cannot change leaves no room (said, not failed)."""
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    """(entity key, tag title) of each tag not attached for lack of room."""
     frameless: bool = False
     """The team's grid has no frame (adopted so): the grid's own place stands in for one, none is drawn."""
     """Ids of the team's items ``import`` adopted (see :mod:`connectors.miro.adopted`)."""
@@ -150,8 +156,14 @@ def plan_board(
     id_map: MutableMapping[str, str],
     memo: Mapping[str, Any],
     conflicts: frozenset[str] = frozenset(),
+    skipped: list[tuple[str, str]] | None = None,
+    warnings: list[str] | None = None,
 ) -> list[BoardOp]:
-    """The ops that make the board show ``journey`` (``id_map`` gains entries for adopted items)."""
+    """The ops that make the board show ``journey`` (``id_map`` gains entries for adopted items).
+
+    Tags that do not fit on an item beside people's tags are left out: ``skipped`` gains their
+    ``(entity key, tag title)`` and ``warnings`` says so in words.
+    """
     rows = row_specs(journey)
     adopted = frozenset(str(i) for i in memo.get("adopted", []))
     if adopted:
@@ -186,7 +198,12 @@ def plan_board(
             ctx.pos[item.id] = shift.point(*_local(ctx, item))
         ctx.parked = _parked(ctx, slotted, grid0)
     placed, grid = _place(ctx, grid, slotted, by_key)
-    return _ops(ctx, journey, items, lines, grid, placed, rows)
+    ops = _ops(ctx, journey, items, lines, grid, placed, rows)
+    if skipped is not None:
+        skipped += ctx.skipped
+    if warnings is not None:
+        warnings += ctx.warnings
+    return ops
 
 
 def adopt_existing(journey: Journey, snapshot: Snapshot, id_map: MutableMapping[str, str]) -> None:
@@ -546,7 +563,7 @@ def _ops(
         if ITEM_TYPES[d.type].taggable:
             tag_ops += [
                 BoardOp(OpKind.TAG, d.key, "tag", item.id, payload=_tag_payload(ctx, t), summary=f"tag {d.key} '{t}'")
-                for t in sorted(tags - current)
+                for t in _tags_that_fit(ctx, d.key, item, tags - current, current - tags)
             ]
             tag_ops += [
                 BoardOp(
@@ -562,7 +579,7 @@ def _ops(
             payload={"title": t, "fillColor": tag_colour(t)},
             summary=f"create tag '{t}'",
         )
-        for t in sorted(wanted_tags)
+        for t in sorted(wanted_tags & {op.payload["tag"] for op in tag_ops if op.kind is OpKind.TAG})
         if ctx.snapshot.tag_by_title(t) is None
     ]
     line_creates, line_updates = _line_ops(ctx, lines, journey)
@@ -579,6 +596,24 @@ def _ops(
         + tag_ops
         + _deletes(ctx, wanted_keys)
     )
+
+
+_TAG_PRIORITY = (CONFLICT_TAG, MOMENT_OF_TRUTH_TAG)
+
+
+def _tags_that_fit(ctx: _Ctx, entity: str, item: Item, adding: set[str], removing: set[str]) -> list[str]:
+    """The tags of ``adding`` that fit on ``item`` beside the tags people gave it (Miro: 8 per item), the
+    conflict flag first, then the moment of truth, then the rest; the others are skipped and reported."""
+    room = TAGS_PER_ITEM - (len(set(item.tags)) - len(removing))
+    ordered = sorted(adding, key=lambda t: (_TAG_PRIORITY.index(t) if t in _TAG_PRIORITY else len(_TAG_PRIORITY), t))
+    fits, skipped = ordered[: max(0, room)], ordered[max(0, room) :]
+    for title in skipped:
+        ctx.skipped.append((entity, title))
+        ctx.warnings.append(
+            f"not tagging {entity} '{title}': its item already carries {len(set(item.tags))} tags and Miro allows "
+            f"{TAGS_PER_ITEM} per item; remove one of its tags on the board and the next sync adds it"
+        )
+    return fits
 
 
 def _tag_payload(ctx: _Ctx, title: str) -> dict[str, str]:

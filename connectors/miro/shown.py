@@ -12,11 +12,11 @@ person's real edit shows differently, so it is read as it is.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from cjm_sync.schema import Journey, Lane, LaneKind, Touchpoint
-from connectors.miro.mapping import card_description, lane_label
+from cjm_sync.schema import Channel, Journey, Lane, LaneKind, Touchpoint
+from connectors.miro.mapping import CHANNEL_TAG_PREFIX, MOMENT_OF_TRUTH_TAG, card_description, lane_label
 
 SCORE_STEP = 0.01
 """Resolution of an emotion score read from the height of its point (see :func:`~.layout.emotion_score`)."""
@@ -123,3 +123,33 @@ def placed_values(journey: Journey) -> dict[str, dict[str, Any]]:
     for note in journey.notes:
         placed[f"note:{note.id}"] = {"stage": note.stage, "lane": note.lane}
     return placed
+
+
+def unshown_values(skipped: Iterable[tuple[str, str]]) -> Shown:
+    """What the board could not be made to show (tags skipped for lack of room, see
+    :func:`~connectors.miro.planner.plan_board`), as touchpoint key → field → the file's value."""
+    unshown: Shown = {}
+    for entity, title in skipped:
+        kind, ident = entity.partition(":")[::2]
+        if kind not in ("badge", "touchpoint"):
+            continue
+        fields = unshown.setdefault(f"touchpoint:{ident}", {})
+        if title == MOMENT_OF_TRUTH_TAG:
+            fields["moment_of_truth"] = True
+        elif title.startswith(CHANNEL_TAG_PREFIX):
+            fields["channel"] = title[len(CHANNEL_TAG_PREFIX) :]
+    return unshown
+
+
+def restore_unshown(journey: Journey, unshown: Mapping[str, Any]) -> None:
+    """Read the values the board could not show as the file holds them, so a skipped tag is not taken
+    for a person's edit (the next plan tries the tag again)."""
+    for tp in journey.touchpoints:
+        fields = unshown.get(f"touchpoint:{tp.id}")
+        if not isinstance(fields, Mapping):
+            continue
+        if fields.get("moment_of_truth") is True:
+            tp.moment_of_truth = True
+        channel = fields.get("channel")
+        if isinstance(channel, str) and channel in Channel._value2member_map_ and tp.channel is None:
+            tp.channel = Channel(channel)
