@@ -32,13 +32,16 @@ class BurstLimiter(RequestRateLimiter):
         self._hold_lock = threading.Lock()
         self._now, self._pause = clock, sleep
 
-    def acquire(self, credits: int = 1) -> float:
-        """Wait out a server-announced empty budget, then the local window."""
+    def acquire(self, credits: int = 1, before_wait: Callable[[float], None] | None = None) -> float:
+        """Wait out a server-announced empty budget, then the local window (``before_wait`` is told
+        each wait before it starts)."""
         with self._hold_lock:
             waited = max(0.0, self._hold_until - self._now())
             if waited:
+                if before_wait is not None:
+                    before_wait(waited)
                 self._pause(waited)
-        return waited + super().acquire(credits)
+        return waited + super().acquire(credits, before_wait)
 
     def update(self, headers: httpx.Headers) -> None:
         """Learn the budget from HubSpot's headers (absent on search responses)."""

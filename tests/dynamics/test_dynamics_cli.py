@@ -144,4 +144,6 @@ def test_a_429_with_retry_after_2_is_waited_out(servers: SandboxServers) -> None
     assert time.monotonic() - started >= 2.0
     refused = [c for c in servers.sandbox.calls if c.status == 429]
     assert len(refused) == 1
-    assert json.loads(out)["api_calls"]["retries"] == 1
+    document, end = json.JSONDecoder().raw_decode(out)  # stderr follows: the wait is said out loud
+    assert document["api_calls"]["retries"] == 1
+    assert "waiting 2 s for Dynamics 365's rate limit" in out[end:]
