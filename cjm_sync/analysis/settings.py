@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -38,7 +39,7 @@ class AnalysisSettings:
 
 
 def parse_crosshair(value: Any) -> CrosshairPolicy:
-    """``"data"``, ``"scale"``, a two-number list, or its text form (``"[3.5, 3]"`` or ``"3.5,3"``).
+    """``"data"``, ``"scale"``, a list of two finite numbers, or its text form (``"[3.5, 3]"`` or ``"3.5,3"``).
 
     Raises ValueError with a readable message otherwise.
     """
@@ -55,7 +56,7 @@ def parse_crosshair(value: Any) -> CrosshairPolicy:
     if (
         isinstance(value, list | tuple)
         and len(value) == 2
-        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+        and all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in value)
     ):
         return float(value[0]), float(value[1])
     raise ValueError(f"crosshair must be 'data', 'scale' or [importance, performance], not {value!r}")

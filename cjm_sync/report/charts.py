@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any, ParamSpec
 
+from cjm_sync.report.untrusted import LABEL_CHARS, chart_label, display_text
 from cjm_sync.schema import IpaQuadrant
 
 QUADRANT_COLOURS: Mapping[IpaQuadrant, str] = {
@@ -33,6 +34,8 @@ _FONTS = ("DejaVu Sans", "Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans", "N
 """Preferred fonts for measuring labels (those installed are used, with matplotlib's per-glyph fallback);
 the SVG keeps text as text, so the browser draws it with its own fonts, colour emoji included."""
 _INK = "#1f2933"
+MARKER_LABEL_CHARS = 32
+"""IPA marker labels are shorter than axis labels: many share the plot (the full title is in the table)."""
 P = ParamSpec("P")
 
 
@@ -76,9 +79,10 @@ def _styled(chart: Callable[P, str]) -> Callable[P, str]:
     return run
 
 
-def _text(value: str) -> str:
-    """Board text made safe for matplotlib (no mathtext)."""
-    return value.replace("$", r"\$")
+def _text(value: str, limit: int = LABEL_CHARS) -> str:
+    """Board text made safe for matplotlib: one line of at most ``limit`` characters (:func:`chart_label`),
+    no mathtext."""
+    return chart_label(value, limit).replace("$", r"\$")
 
 
 def _figure(width: float, height: float) -> Any:
@@ -95,9 +99,9 @@ def _svg(fig: Any, tips: Mapping[str, str], title: str) -> str:
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg") :]
     for gid, tip in tips.items():
-        svg = svg.replace(f'<g id="{gid}">', f'<g id="{gid}"><title>{escape(tip)}</title>', 1)
+        svg = svg.replace(f'<g id="{gid}">', f'<g id="{gid}"><title>{escape(display_text(tip))}</title>', 1)
     svg = re.sub(r'<svg ([^>]*?)width="[^"]*" height="[^"]*"', r"<svg \1", svg, count=1)
-    return svg.replace("<svg ", f'<svg role="img" aria-label="{escape(title)}" class="chart" ', 1)
+    return svg.replace("<svg ", f'<svg role="img" aria-label="{escape(display_text(title))}" class="chart" ', 1)
 
 
 def _empty(ax: Any, message: str) -> None:
@@ -149,7 +153,17 @@ def ipa_matrix(
         marker = ax.scatter([p.x], [p.y], s=70, color=p.colour, edgecolor="white", linewidth=1, zorder=3)
         marker.set_gid(p.gid)
         tips[p.gid] = p.tip
-        ax.annotate(_text(p.label), (p.x, p.y), xytext=(6, 4), textcoords="offset points", fontsize=8.5)
+        # labels near the right edge go to the left of their marker; none of them may squeeze the plot
+        right = p.x > low + (high - low) * 0.7
+        label = ax.annotate(
+            _text(p.label, MARKER_LABEL_CHARS),
+            (p.x, p.y),
+            xytext=(-6 if right else 6, 4),
+            textcoords="offset points",
+            ha="right" if right else "left",
+            fontsize=8.5,
+        )
+        label.set_in_layout(False)
     if not points:
         _empty(ax, "No touchpoint has enough ratings to place")
     ax.grid(alpha=0.2)

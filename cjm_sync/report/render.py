@@ -12,6 +12,7 @@ from typing import Any, Final
 
 from cjm_sync.analysis import JourneyAnalysis, analysis_to_dict
 from cjm_sync.report.context import Num, build_context, freshness
+from cjm_sync.report.untrusted import csv_text, display_text
 from cjm_sync.schema import Journey
 
 FORMATS: Final = ("html", "md", "json", "csv")
@@ -31,6 +32,14 @@ CSV_COLUMNS: Final = (
 )
 
 
+def _shown(value: Any) -> Any:
+    """Every ``{{ value }}`` in the template: text loses bidi controls (:func:`display_text`); markup
+    we made (``Markup``, our SVG) passes as is."""
+    from markupsafe import Markup  # noqa: PLC0415 - Jinja2's own dependency, only the HTML report needs it
+
+    return display_text(value) if isinstance(value, str) and not isinstance(value, Markup) else value
+
+
 def _html(journey: Journey, analysis: JourneyAnalysis, generated_at: datetime) -> str:
     from jinja2 import Environment, PackageLoader, StrictUndefined  # noqa: PLC0415 - only the HTML report needs it
 
@@ -40,6 +49,7 @@ def _html(journey: Journey, analysis: JourneyAnalysis, generated_at: datetime) -
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_shown,
     )
     return env.get_template("report.html.j2").render(**build_context(journey, analysis, generated_at))
 
@@ -47,7 +57,7 @@ def _html(journey: Journey, analysis: JourneyAnalysis, generated_at: datetime) -
 def _md_cell(value: Any) -> str:
     if isinstance(value, Num):
         return f"{value.text}[^{value.note}]" if value.text != "—" else "—"
-    text = str(value if value is not None else "—")
+    text = display_text(str(value if value is not None else "—"))
     # board text is untrusted: no raw HTML reaches a Markdown renderer, no cell breaks the table
     return html.escape(text, quote=False).replace("|", "\\|").replace("\n", " ")
 
@@ -122,7 +132,8 @@ def _csv(journey: Journey, analysis: JourneyAnalysis) -> str:
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in data["touchpoints"]:
-        writer.writerow({**row, "stage": stages[row["id"]], "priority": priorities.get(row["id"])})
+        cells = {**row, "stage": stages[row["id"]], "priority": priorities.get(row["id"])}
+        writer.writerow({key: csv_text(value) for key, value in cells.items()})
     return buffer.getvalue()
 
 

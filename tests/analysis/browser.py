@@ -38,9 +38,9 @@ def _run(binary: str, page: Path, profile: Path, *extra: str) -> str:
     return done.stdout
 
 
-def dump_dom(page: Path, workdir: Path) -> str:
-    """The DOM after Chromium rendered ``page`` (serialised HTML)."""
-    return _run(chromium(), page, workdir / "profile-dom", "--dump-dom")
+def dump_dom(page: Path, workdir: Path, size: str = "1280,2400") -> str:
+    """The DOM after Chromium rendered ``page`` at ``size`` (width,height) (serialised HTML)."""
+    return _run(chromium(), page, workdir / "profile-dom", "--dump-dom", f"--window-size={size}")
 
 
 def screenshot(page: Path, out: Path, workdir: Path, size: str = "1280,2400") -> Path:

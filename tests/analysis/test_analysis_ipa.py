@@ -195,6 +195,8 @@ def test_config_analysis_section_and_flags_override_it(workdir: Path, capsys: py
     ("flag", "value", "message"),
     [
         ("--crosshair", "middle", "crosshair must be"),
+        ("--crosshair", "NaN,3", "crosshair must be"),
+        ("--crosshair", "3,Infinity", "crosshair must be"),
         ("--view", "customers", "view must be"),
         ("--min-sample", "0", "min_sample must be"),
     ],
@@ -215,3 +217,12 @@ def test_bad_config_crosshair_names_the_field(workdir: Path, capsys: pytest.Capt
     code, out = run(capsys, "annotate", "--journey", "ipa.yaml")
     assert code == 2
     assert "analysis.crosshair" in out
+
+
+def test_non_finite_config_crosshair_is_refused(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (workdir / "ipa.yaml").write_text(IPA_JOURNEY, encoding="utf-8")
+    (workdir / "cjm-sync.toml").write_text("[analysis]\ncrosshair = [nan, 3]\n", encoding="utf-8")
+    code, out = run(capsys, "annotate", "--journey", "ipa.yaml")
+    assert code == 2
+    assert "analysis.crosshair" in out
+    assert (workdir / "ipa.yaml").read_text(encoding="utf-8") == IPA_JOURNEY
