@@ -38,7 +38,14 @@ from connectors.hubspot import keys as hs_keys
 from connectors.hubspot.client import HubSpotClient, Paths, between, one_of, options_in_order
 from connectors.hubspot.keys import STAGE_KINDS, TOUCHPOINT_KINDS, SourceKey, modified_property
 from connectors.hubspot.limits import BurstLimiter, is_daily, retry_delay
-from connectors.hubspot.metrics import Entrant, feedback_facts, stage_facts, ticket_facts, volume_facts
+from connectors.hubspot.metrics import (
+    Entrant,
+    feedback_facts,
+    previous_window,
+    stage_facts,
+    ticket_facts,
+    volume_facts,
+)
 from connectors.hubspot.settings import DEFAULT_BASE_URL, HubSpotSettings, auth_from_env
 from connectors.hubspot.stages import StageInfo, lifecycle_stages, pipeline_stages
 from connectors.hubspot.values import instant
@@ -333,6 +340,8 @@ class HubSpotConnector:
         parts: list[str] = []
         feedback: list[tuple[str, object]] = []
         tickets: list[tuple[object, object]] = []
+        feedback_before: list[tuple[str, object]] = []
+        tickets_before: list[tuple[object, object]] = []
         for obj, values in by_object.items():
             kind = TOUCHPOINT_KINDS[obj]
             parts.append(f"{obj} with {kind.property} in {values} by {kind.time}")
@@ -354,6 +363,10 @@ class HubSpotConnector:
                             tickets.append((doc.get("time_to_first_agent_reply"), doc.get("time_to_close")))
                     elif window.previous.contains(at):
                         previous += 1
+                        if obj == "feedback_submissions":
+                            feedback_before.append((value, doc.get("hs_response_value")))
+                        else:
+                            tickets_before.append((doc.get("time_to_first_agent_reply"), doc.get("time_to_close")))
                 for value in values:
                     if value not in seen_values:
                         self._check_value(obj, kind.property, value, link.entity, warnings)
@@ -369,8 +382,10 @@ class HubSpotConnector:
         facts = volume_facts(link.entity, current, previous, method + " (search total)" if not streams else method)
         if "feedback_submissions" in by_object:
             facts += feedback_facts(link.entity, feedback, method)
+            facts += previous_window(feedback_facts(link.entity, feedback_before, method))
         if "tickets" in by_object:
             facts += ticket_facts(link.entity, tickets, method)
+            facts += previous_window(ticket_facts(link.entity, tickets_before, method))
         return facts
 
     def _stage_facts(

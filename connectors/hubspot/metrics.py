@@ -8,7 +8,7 @@ returns :class:`MetricFact` values rounded to 2 decimals, half away from zero. C
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from cjm_sync.plugins import MetricFact
@@ -37,6 +37,12 @@ def volume_facts(entity: str, current: int, previous: int, method: str) -> list[
             current + previous,
         ),
     ]
+
+
+def previous_window(facts: Iterable[MetricFact]) -> list[MetricFact]:
+    """``facts`` computed over the previous window's records, renamed ``<metric>-previous`` (the pairs
+    the analysis compares to find metrics that got worse, docs/analysis.md)."""
+    return [replace(f, metric=f"{f.metric}-previous", method=f"{f.method}; in the previous window") for f in facts]
 
 
 def _valid(survey: str, raw: object) -> float | None:

@@ -55,9 +55,17 @@ def touchpoint(portal: HubSpotSandbox, keys: list[str], start: datetime, end: da
         "volume-previous": len(before),
         "volume-change": r2((len(now) - len(before)) * 100 / len(before)) if before else None,
     }
+    out.update(_responses(now, kinds))
+    out.update({f"{k}-previous": v for k, v in _responses(before, kinds).items()})
+    return out
+
+
+def _responses(records: list[dict[str, Any]], kinds: set[str]) -> dict[str, Any]:
+    """NPS/CSAT/CES/negative share and ticket medians over ``records`` (one window)."""
+    out: dict[str, Any] = {}
     if "feedback_submissions" in kinds:
         nps, csat, ces = [], [], []
-        for r in now:
+        for r in records:
             if r["_obj"] != "feedback_submissions":
                 continue
             try:
@@ -82,7 +90,7 @@ def touchpoint(portal: HubSpotSandbox, keys: list[str], start: datetime, end: da
         total = len(nps) + len(csat) + len(ces)
         out["negative-share"] = r2(100 * neg / total) if total else None
     if "tickets" in kinds:
-        tickets = [r for r in now if r["_obj"] == "tickets"]
+        tickets = [r for r in records if r["_obj"] == "tickets"]
         replies = [int(r["time_to_first_agent_reply"]) for r in tickets if r.get("time_to_first_agent_reply")]
         closes = [int(r["time_to_close"]) for r in tickets if r.get("time_to_close")]
         out["time-to-first-reply"] = r2(statistics.median(replies) / 3_600_000) if replies else None

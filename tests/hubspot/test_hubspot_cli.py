@@ -86,7 +86,15 @@ def test_pull_fills_metrics_with_provenance_keeping_comments(here: Path) -> None
     assert report["api_calls"]["by_connector"]["hubspot"]["by_kind"]["search"] > 0
     journey = load_journey(Path("saas.yaml")).journey
     support = {m.id: m for m in journey.touchpoints[0].metrics}
-    assert set(support) == {"volume", "volume-previous", "volume-change", "time-to-first-reply", "time-to-close"}
+    assert set(support) == {
+        "volume",
+        "volume-previous",
+        "volume-change",
+        "time-to-first-reply",
+        "time-to-close",
+        "time-to-first-reply-previous",
+        "time-to-close-previous",
+    }
     assert support["volume"].provenance.source.value == "hubspot"
     assert support["volume"].provenance.window == report["window"]
     assert "# deals" in Path("saas.yaml").read_text(encoding="utf-8")

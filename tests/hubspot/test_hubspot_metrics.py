@@ -91,8 +91,11 @@ def test_metrics_appear_only_where_their_source_kind_applies(
         metrics.setdefault(fact.entity, []).append(fact.metric)
     volume = ["volume", "volume-previous", "volume-change"]
     assert metrics["touchpoint:calls"] == volume
-    assert metrics["touchpoint:phone-support"] == [*volume, "time-to-first-reply", "time-to-close"]
-    assert metrics["touchpoint:nps"] == [*volume, "nps", "csat", "ces", "negative-share"]
+    tickets = ["time-to-first-reply", "time-to-close"]
+    feedback = ["nps", "csat", "ces", "negative-share"]
+    # each with its previous-window value, the pair the analysis needs to find metrics that got worse
+    assert metrics["touchpoint:phone-support"] == [*volume, *tickets, *(f"{m}-previous" for m in tickets)]
+    assert metrics["touchpoint:nps"] == [*volume, *feedback, *(f"{m}-previous" for m in feedback)]
     assert metrics["stage:s0"] == ["entered", "conversion", "time-in-stage"]
     units = {(f.metric, f.unit.value) for f in result.facts}
     assert {u for _, u in units} == {"count", "%", "score", "hours", "days"}
