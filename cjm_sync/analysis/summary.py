@@ -7,6 +7,7 @@ from typing import Any
 from cjm_sync.analysis.actions import ActionItem
 from cjm_sync.analysis.annotate import DECIMALS, JourneyAnalysis
 from cjm_sync.analysis.painpoints import RankedPainPoint
+from cjm_sync.analysis.ratings import RatedValue
 from cjm_sync.schema import Journey, Metric
 
 
@@ -61,6 +62,11 @@ def _action(item: ActionItem) -> dict[str, Any]:
     }
 
 
+def _gap(external: RatedValue | None, internal: RatedValue | None) -> float | None:
+    """External minus internal (placed or not), rounded; None unless both are known."""
+    return None if external is None or internal is None else round(external.value - internal.value, DECIMALS) + 0.0
+
+
 def analysis_to_dict(journey: Journey, analysis: JourneyAnalysis) -> dict[str, Any]:
     """``{"settings", "crosshair", "touchpoints", "pain_points", "unscored_pain_points", "bottlenecks",
     "moments_of_truth", "action_plan"}``; floats rounded to 4 decimals."""
@@ -97,6 +103,8 @@ def analysis_to_dict(journey: Journey, analysis: JourneyAnalysis) -> dict[str, A
                 "performance": round(p.performance.value, DECIMALS) if p.performance else None,
                 "performance_source": p.performance.source if p.performance else None,
                 "diagonal_gap": round(p.diagonal_gap, DECIMALS) if p.diagonal_gap is not None else None,
+                "importance_gap": _gap(p.ratings.importance_external, p.ratings.importance_internal),
+                "performance_gap": _gap(p.ratings.performance_external, p.ratings.performance_internal),
                 "reason": p.reason or None,
             }
             for p in analysis.ipa.placements

@@ -29,6 +29,8 @@ CSV_COLUMNS: Final = (
     "importance_source",
     "performance_source",
     "priority",
+    "importance_gap",
+    "performance_gap",
 )
 
 
@@ -80,9 +82,29 @@ def _markdown(journey: Journey, analysis: JourneyAnalysis, generated_at: datetim
         "",
     ]
     out += _md_table(
-        ["Touchpoint", "Stage", "View", "Importance", "Performance", "Quadrant", "Imp − perf"],
         [
-            [r["title"], r["stage"], r["view"], r["importance"], r["performance"], r["quadrant"], r["diagonal_gap"]]
+            "Touchpoint",
+            "Stage",
+            "View",
+            "Importance",
+            "Performance",
+            "Quadrant",
+            "Imp − perf",
+            "Imp. ext − int",
+            "Perf. ext − int",
+        ],
+        [
+            [
+                r["title"],
+                r["stage"],
+                r["view"],
+                r["importance"],
+                r["performance"],
+                r["quadrant"],
+                r["diagonal_gap"],
+                r["importance_gap"],
+                r["performance_gap"],
+            ]
             for r in ctx["ipa_rows"]
         ],
     )

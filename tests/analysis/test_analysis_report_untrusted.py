@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -112,3 +114,20 @@ def test_long_board_text_neither_widens_the_page_nor_hides_columns(
     dom = BeautifulSoup(dump_dom(measured, journey.parent, size="1280,1600"), "html.parser")
     assert dom.title is not None
     assert dom.title.get_text() == '{"page":0,"tables":[0]}'
+
+
+def test_internal_vs_external_gaps_reach_json_csv_and_markdown(
+    journey: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # t3: importance external 6.5 vs internal 5 -> +1.5; performance 3.25 vs 5 -> -1.75 (by hand)
+    code, out = run(capsys, "report", "--journey", journey.name, "--format", "json")
+    assert code == 0, out
+    t3 = next(t for t in json.loads(out)["touchpoints"] if t["id"] == "t3")
+    assert (t3["importance_gap"], t3["performance_gap"]) == (1.5, -1.75)
+    code, out = run(capsys, "report", "--journey", journey.name, "--format", "csv")
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(out))}
+    assert (rows["t3"]["importance_gap"], rows["t3"]["performance_gap"]) == ("1.5", "-1.75")
+    assert rows["t1"]["importance_gap"] == ""  # internal only: no gap
+    code, out = run(capsys, "report", "--journey", journey.name, "--format", "md")
+    assert "Imp. ext − int | Perf. ext − int |" in out
+    assert re.search(r"\| 1\.5\[\^\d+\] \| -1\.75\[\^\d+\] \|", out)
