@@ -45,14 +45,18 @@ def as_adopted(
     out: list[Desired] = []
     for d in items:
         kind, ident = split_key(d.key)
-        item = snapshot_items.get(id_map.get(f"touchpoint:{ident}", ""))
-        if item is None or item.id not in adopted or item.type == "app_card":
+        owner = f"touchpoint:{ident}" if kind in ("touchpoint", "badge") else d.key
+        item = snapshot_items.get(id_map.get(owner, ""))
+        if item is None or item.id not in adopted or kind not in ("touchpoint", "badge", "stage", "lane"):
             out.append(d)
-        elif kind == "touchpoint":
+        elif kind == "touchpoint" and item.type != "app_card":
             title = field_text(d.type, "title", d.data.get("title"))
             name = "title" if item.type == "card" else "content"
             out.append(replace(d, type=item.type, data={name: to_html(title)}, style={}, width=None))
-        elif kind != "badge" or d.tags or d.key in id_map:
+        elif kind in ("stage", "lane") and item.type != d.type:
+            # a header or label the team drew as a text (not a shape) stays a text
+            out.append(replace(d, type=item.type, data={"content": d.data["content"]}, style={}))
+        elif kind != "badge" or item.type == "app_card" or d.tags or d.key in id_map:
             out.append(d)
     return out
 

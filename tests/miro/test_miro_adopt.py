@@ -14,13 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from miro_helpers import BOARD, HUMAN
 
 from cjm_sync.cli.main import main
 from cjm_sync.schema import LaneKind
 from connectors.miro.connector import MiroConnector
 from connectors.miro.importer import import_board
-from connectors.miro.richtext import data_text
+from connectors.miro.richtext import data_text, to_html
 from connectors.miro.sandbox import MiroSandbox
 
 STAGES = ["Discover", "选择", "Pay 💳"]
@@ -176,3 +178,36 @@ def test_a_sync_after_import_edits_the_teams_items_in_place(
     assert code == 0, err
     assert "0 to create, 0 to update, 0 to delete on the board" in out
     assert Path("j.yaml").read_text(encoding="utf-8") == text
+
+
+CELL_TEXTS = st.sampled_from(["a < b & c", "😡", "太贵了", "line 1\nline 2", "<p>x</p>", "&amp;", "Reads reviews"])
+
+
+@settings(
+    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+@given(name=st.sampled_from(list(LAYOUTS)), texts=st.lists(CELL_TEXTS, min_size=1, max_size=4))
+def test_an_imported_journey_round_trips_unchanged(
+    name: str, texts: list[str], tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Import (any layout, rich text in the cells), sync, pull: the file stays byte-identical."""
+    here = tmp_path_factory.mktemp("imported")
+    monkeypatch.chdir(here)
+    monkeypatch.delenv("CJM_SYNC_CONFIG", raising=False)
+    sandbox = MiroSandbox()
+    sandbox.create_board("Team", BOARD)
+    draw(sandbox, LAYOUTS[name])
+    human = sandbox.as_user(HUMAN)
+    for i, text in enumerate(texts):  # typed in Miro: stored as rich text
+        human.create_item(BOARD, "sticky_note", data={"content": to_html(text)}, position={"x": 900 + 60 * i, "y": 900})
+    store = Path(".cjm-sync/sandbox-miro.json")
+    store.parent.mkdir()
+    store.write_text(json.dumps(sandbox.dump(), ensure_ascii=False), encoding="utf-8")
+    job = ["--journey", "j.yaml", "--board", BOARD, "--sandbox"]
+    assert _cli("import", "miro", "--board", BOARD, "-o", "j.yaml", "--sandbox")[0] == 0
+    imported = Path("j.yaml").read_bytes()
+    for command in ("sync", "pull", "sync"):
+        code, out, err = _cli(command, *job)
+        assert code == 0, err
+        assert "0 to create, 0 to update, 0 to delete on the board" in out or command == "pull"
+        assert Path("j.yaml").read_bytes() == imported
