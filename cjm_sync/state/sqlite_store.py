@@ -47,7 +47,9 @@ class SQLiteStateStore(SqlStateStore):
         db_path = Path(path).expanduser()
         _create_private(db_path)
         try:
-            conn = sqlite3.connect(db_path, timeout=busy_timeout, isolation_level=None)
+            # check_same_thread off: a connector's write threads journal through StoreJournal, which
+            # serialises every use of the connection while they run.
+            conn = sqlite3.connect(db_path, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as exc:
             raise ConfigError(f"cannot open state database {db_path}: {exc}") from exc
         store = cls(conn, db_path, clock=clock)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -35,21 +36,22 @@ class MiroCost:
     """
 
     def __init__(self) -> None:
-        self._override: tuple[CallKind, int] | None = None
+        self._local = threading.local()  # per thread: concurrent writes each state their own cost
 
     @contextmanager
     def override(self, kind: CallKind, credits: int) -> Iterator[None]:
-        """Calls made inside the block cost ``credits`` each and count as ``kind``."""
-        self._override = (kind, credits)
+        """Calls made inside the block (by this thread) cost ``credits`` each and count as ``kind``."""
+        self._local.override = (kind, credits)
         try:
             yield
         finally:
-            self._override = None
+            self._local.override = None
 
     def __call__(self, method: str, path: str) -> tuple[CallKind, int]:
         """``(kind, credits)`` of one call."""
-        if self._override is not None:
-            return self._override
+        override: tuple[CallKind, int] | None = getattr(self._local, "override", None)
+        if override is not None:
+            return override
         method = method.upper()
         if _TAG_PATHS.search(path):
             return CallKind.TAG, LEVEL_1

@@ -11,7 +11,9 @@ wrote them, see :mod:`connectors.miro.shown`), ``self_user`` (the Miro user the 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any, ClassVar
 
@@ -31,7 +33,7 @@ from connectors.miro.planner import REF, adopt_existing, plan_board
 from connectors.miro.readback import MAX_SENDS, ReadBack
 from connectors.miro.reading import interpret
 from connectors.miro.recovery import Recovery, adopt_pending, in_flight, self_user, written_by_us
-from connectors.miro.resources import BULK_LIMIT, ITEM_TYPES
+from connectors.miro.schedule import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, Unit, run_units, units
 from connectors.miro.settings import MiroSettings
 from connectors.miro.shown import (
     lane_kinds,
@@ -53,14 +55,22 @@ CARRIED: Mapping[str, frozenset[str]] = {
 """Fields the board represents, per entity kind; everything else comes from the journey file."""
 
 
-def read_snapshot(client: MiroClient, memo: Mapping[str, Any]) -> Snapshot:
-    """The whole board: items (cursor), connectors (cursor), tags and the items each tag is on."""
-    raw_items = list(client.items())
-    connectors = {c.id: c for c in (parse_connector(raw) for raw in client.connectors())}
-    tags = {str(t["id"]): t for t in client.tags()}
+def read_snapshot(client: MiroClient, memo: Mapping[str, Any], concurrency: int = DEFAULT_CONCURRENCY) -> Snapshot:
+    """The whole board: items (cursor), connectors (cursor), tags and the items each tag is on.
+
+    The item and connector listings and the tags' listings run side by side (up to ``concurrency``
+    requests at once); the pages of one cursor listing are necessarily one after another.
+    """
+    with ThreadPoolExecutor(max(1, concurrency), thread_name_prefix="cjm-miro-read") as pool:
+        items_done = pool.submit(lambda: list(client.items()))
+        lines_done = pool.submit(lambda: list(client.connectors()))
+        tags = {str(t["id"]): t for t in client.tags()}
+        per_tag = list(pool.map(client.items_with_tag, tags))
+        raw_items, raw_lines = items_done.result(), lines_done.result()
+    connectors = {c.id: c for c in (parse_connector(raw) for raw in raw_lines)}
     tagged: dict[str, list[str]] = {}
-    for tag_id, tag in tags.items():
-        for item in client.items_with_tag(tag_id):
+    for tag, members in zip(tags.values(), per_tag, strict=True):
+        for item in members:
             tagged.setdefault(str(item["id"]), []).append(str(tag["title"]))
     items = parse_items(raw_items, tagged)
     modified = memo.get("modified", {})
@@ -80,7 +90,17 @@ class MiroConnector:
     limit_problems = staticmethod(limit_problems)
     """Journey values Miro would refuse (see :mod:`connectors.miro.limits`)."""
 
-    def __init__(self, settings: MiroSettings | None = None, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        settings: MiroSettings | None = None,
+        transport: httpx.BaseTransport | None = None,
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+    ) -> None:
+        if not 1 <= concurrency <= MAX_CONCURRENCY:
+            raise ConfigError(f"Miro concurrency must be between 1 and {MAX_CONCURRENCY}, not {concurrency}")
+        self.concurrency = concurrency
+        """Requests per board in flight at once (reads side by side, independent writes)."""
         self.settings = settings or MiroSettings.from_env()
         self._auth = self.settings.auth()
         self._transport = transport
@@ -101,7 +121,10 @@ class MiroConnector:
             # Any token works; this one is registered as a secret like every token, so it must be a
             # string no message contains ("sandbox" turned every mention of the sandbox into ***).
             updates["access_token"] = SecretStr("cjm-sync-sandbox-access-token")
-        return cls(settings.model_copy(update=updates), transport)
+        concurrency = options.get("concurrency", DEFAULT_CONCURRENCY)
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int):
+            raise ConfigError(f"[connectors.miro] concurrency must be a whole number, not {concurrency!r}")
+        return cls(settings.model_copy(update=updates), transport, concurrency=concurrency)
 
     def client(self, target: str) -> MiroClient:
         """The API client for board ``target`` (one HTTP pool per board)."""
@@ -119,7 +142,7 @@ class MiroConnector:
         """Read the board and interpret the journey frame; updates the id map for people's additions."""
         self._target = target
         try:
-            snapshot = read_snapshot(self.client(target), state.memo)
+            snapshot = read_snapshot(self.client(target), state.memo, self.concurrency)
         except FatalAPIError as error:
             if error.status != 404:
                 raise
@@ -202,9 +225,10 @@ class MiroConnector:
         return ops + plan_matrix(desired, snapshot, state.id_map, ops)
 
     def apply(self, ops: Sequence[BoardOp], state: ConnectorState, journal: Journal) -> ApplyResult:
-        """Perform ``ops`` (planned from the last read board) in order; consecutive item creates go out as
-        transactional bulk calls of ≤ 20."""
-        return _Applier(self.client(self._target), state, journal).run(ops)
+        """Perform ``ops`` (planned from the last read board): up to ``concurrency`` writes at once, each
+        after the writes it depends on; item creates go out as transactional bulk calls of ≤ 20 (see
+        :mod:`connectors.miro.schedule`). Every write is journaled before it is sent and after its answer."""
+        return _Applier(self.client(self._target), state, journal, self.concurrency).run(ops)
 
     def people(self, target: str) -> dict[str, str]:
         """Display names by user id, from the board's member list (``GET /v2/boards/{id}/members``)."""
@@ -237,10 +261,12 @@ class MiroConnector:
 class _Applier:
     """Performs one plan: resolves ``@key:`` references, journals every write, records ids and times."""
 
-    def __init__(self, client: MiroClient, state: ConnectorState, journal: Journal) -> None:
+    def __init__(self, client: MiroClient, state: ConnectorState, journal: Journal, concurrency: int) -> None:
         self.client = client
         self.state = state
         self.journal = journal
+        self.concurrency = concurrency
+        self._lock = threading.Lock()  # the id map, memo and result are shared by the write threads
         self.result = ApplyResult()
         self.created: list[str] = list(state.memo.get("created", []))
         self.modified: dict[str, Any] = dict(state.memo.get("modified", {}))
@@ -248,15 +274,7 @@ class _Applier:
 
     def run(self, ops: Sequence[BoardOp]) -> ApplyResult:
         try:
-            i = 0
-            while i < len(ops):
-                batch = self._batch(ops, i)
-                if batch:
-                    self._bulk(batch)
-                    i += len(batch)
-                else:
-                    self._one(ops[i])
-                    i += 1
+            run_units(units(ops), self._perform, self.concurrency)
             if self.tagged:
                 self._refresh_times()
         finally:
@@ -264,17 +282,12 @@ class _Applier:
             self.state.memo["modified"] = self.modified
         return self.result
 
-    def _batch(self, ops: Sequence[BoardOp], start: int) -> list[BoardOp]:
-        """Consecutive bulk-creatable ops from ``start`` (≤ 20) that do not refer to one another."""
-        batch: list[BoardOp] = []
-        keys: set[str] = set()
-        for op in ops[start:]:
-            bulkable = op.kind is OpKind.CREATE and op.item_type in ITEM_TYPES and ITEM_TYPES[op.item_type].in_bulk
-            if not bulkable or len(batch) == BULK_LIMIT or _refs(op.payload) & keys:
-                break
-            batch.append(op)
-            keys.add(op.key)
-        return batch
+    def _perform(self, unit: Unit) -> None:
+        """One request's worth of ops (runs in a worker thread; see :mod:`connectors.miro.schedule`)."""
+        if unit.bulk:
+            self._bulk(list(unit.ops))
+        else:
+            self._one(unit.ops[0])
 
     def _resolve(self, value: Any) -> Any:
         if isinstance(value, str) and value.startswith(REF):
@@ -286,6 +299,11 @@ class _Applier:
         return value
 
     def _record(self, op: BoardOp, body: JSON | None, created: bool = False) -> None:
+        with self._lock:
+            self._note(op, body, created)
+        self.journal.after(op, str(body["id"]) if created and body else None)
+
+    def _note(self, op: BoardOp, body: JSON | None, created: bool) -> None:
         if body is not None:
             item_id = str(body["id"])
             if created:
@@ -298,7 +316,6 @@ class _Applier:
             if created and isinstance(creator, Mapping) and creator.get("id") is not None:
                 self.state.memo["self_user"] = str(creator["id"])
         self.result.applied += 1
-        self.journal.after(op, str(body["id"]) if created and body else None)
 
     def _bulk(self, batch: list[BoardOp]) -> None:
         todo = batch
@@ -350,7 +367,8 @@ class _Applier:
             target, tag_id = self._tag_target(op)
             if not readback.has_tag(target, tag_id):
                 return False
-            self.tagged.add(target)
+            with self._lock:
+                self.tagged.add(target)
             self._record(op, None)
             return True
         if op.item_type == "tag":
@@ -366,8 +384,9 @@ class _Applier:
         return True
 
     def _record_tag(self, op: BoardOp, tag_id: str) -> None:
-        self.state.id_map[op.key] = tag_id
-        self.result.applied += 1
+        with self._lock:
+            self.state.id_map[op.key] = tag_id
+            self.result.applied += 1
         self.journal.after(op, tag_id)
 
     def _tag_target(self, op: BoardOp) -> tuple[str, str]:
@@ -405,12 +424,14 @@ class _Applier:
         elif op.kind in (OpKind.TAG, OpKind.UNTAG):
             target, tag_id = self._tag_target(op)
             (self.client.attach_tag if op.kind is OpKind.TAG else self.client.detach_tag)(target, tag_id)
-            self.tagged.add(target)
+            with self._lock:
+                self.tagged.add(target)
         elif op.kind is OpKind.DELETE:
             (self.client.delete_connector if op.item_type == "connector" else self.client.delete)(target)
-            self.state.id_map.pop(op.key, None)
-            self.modified.pop(target, None)
-            self.created = [c for c in self.created if c != target]
+            with self._lock:
+                self.state.id_map.pop(op.key, None)
+                self.modified.pop(target, None)
+                self.created = [c for c in self.created if c != target]
         self._record(op, body)
 
     def _refresh_times(self) -> None:
@@ -419,14 +440,3 @@ class _Applier:
         for raw in self.client.items("sticky_note"):
             if str(raw["id"]) in self.tagged and raw.get("modifiedAt"):
                 self.modified[str(raw["id"])] = raw["modifiedAt"]
-
-
-def _refs(value: Any) -> set[str]:
-    """Keys a payload refers to through ``@key:`` references."""
-    if isinstance(value, str):
-        return {value[len(REF) :]} if value.startswith(REF) else set()
-    if isinstance(value, Mapping):
-        return set().union(*(_refs(v) for v in value.values())) if value else set()
-    if isinstance(value, list):
-        return set().union(*(_refs(v) for v in value)) if value else set()
-    return set()

@@ -4,6 +4,7 @@ answer of a committed write), rerun, and end exactly where an uninterrupted run 
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,23 +32,44 @@ WRITES = ("POST", "PATCH", "PUT", "DELETE")
 
 
 class CrashingJournal:
-    """Passes journal calls on, and dies at op ``index`` (0-based, in ``apply`` order) in ``phase``."""
+    """Passes journal calls on, and dies at op ``index`` (0-based, in the order ops are announced) in
+    ``phase``. Like a killed process, it stays dead: with concurrent writes, the writes already in
+    flight still reach the board, but nothing more is journaled (their entries stay pending)."""
 
     def __init__(self, inner: Journal, index: int, phase: Phase) -> None:
         self.inner, self.crash = inner, (index, phase)
         self.seen: dict[int, int] = {}
+        self.dead = False
+        self.lock = threading.Lock()
 
     def before(self, op: BoardOp) -> None:
-        self.inner.before(op)
-        index = self.seen.setdefault(id(op), len(self.seen))
-        if self.crash == (index, "before-write"):
-            raise Crash(f"op {index} before the write")
+        with self.lock:
+            self._alive()
+            self.inner.before(op)
+            index = self.seen.setdefault(id(op), len(self.seen))
+            if self.crash == (index, "before-write"):
+                self._die(f"op {index} before the write")
 
     def after(self, op: BoardOp, external_id: str | None) -> None:
-        index = self.seen[id(op)]
-        if self.crash == (index, "after-write"):
-            raise Crash(f"op {index} after the write")
-        self.inner.after(op, external_id)
+        with self.lock:
+            self._alive()
+            index = self.seen[id(op)]
+            if self.crash == (index, "after-write"):
+                self._die(f"op {index} after the write")
+            self.inner.after(op, external_id)
+
+    def failed(self, op: BoardOp, error: str) -> None:
+        with self.lock:
+            self._alive()
+            self.inner.failed(op, error)
+
+    def _alive(self) -> None:
+        if self.dead:
+            raise Crash("the process is already dead")
+
+    def _die(self, where: str) -> None:
+        self.dead = True
+        raise Crash(where)
 
     def failed(self, op: BoardOp, error: str) -> None:
         self.inner.failed(op, error)

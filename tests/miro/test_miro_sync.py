@@ -287,12 +287,14 @@ def test_journal_and_id_map_follow_every_write(
     assert result.applied == len(ops)
     befores = [k for kind, k, _ in journal.events if kind == "before"]
     afters = [(k, v) for kind, k, v in journal.events if kind == "after"]
-    assert befores == [k for k, _ in afters] == [o.key for o in ops]
-    for index, op in enumerate(ops):
-        position = [i for i, e in enumerate(journal.events) if e[0] == "before"][index]
-        assert ("after", op.key, afters[index][1]) in journal.events[position:]
+    # writes run concurrently: every op is announced once, then answered once, in any interleaving
+    assert sorted(befores) == sorted(k for k, _ in afters) == sorted(o.key for o in ops)
+    for op in ops:
+        announced = journal.events.index(("before", op.key, None))
+        answered = next(i for i, e in enumerate(journal.events) if e[0] == "after" and e[1] == op.key)
+        assert announced < answered
         if op.kind is OpKind.CREATE:
-            assert afters[index][1] == state.id_map[op.key]
+            assert journal.events[answered][2] == state.id_map[op.key]
 
 
 def test_tags_people_already_made_are_reused(
