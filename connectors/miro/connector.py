@@ -96,11 +96,14 @@ class MiroConnector:
         transport: httpx.BaseTransport | None = None,
         *,
         concurrency: int = DEFAULT_CONCURRENCY,
+        emotion_lines: bool = True,
     ) -> None:
         if not 1 <= concurrency <= MAX_CONCURRENCY:
             raise ConfigError(f"Miro concurrency must be between 1 and {MAX_CONCURRENCY}, not {concurrency}")
         self.concurrency = concurrency
         """Requests per board in flight at once (reads side by side, independent writes)."""
+        self.emotion_lines = emotion_lines
+        """Join the emotion curve's points with connectors (one per touchpoint with an emotion)."""
         self.settings = settings or MiroSettings.from_env()
         self._auth = self.settings.auth()
         self._transport = transport
@@ -124,7 +127,10 @@ class MiroConnector:
         concurrency = options.get("concurrency", DEFAULT_CONCURRENCY)
         if isinstance(concurrency, bool) or not isinstance(concurrency, int):
             raise ConfigError(f"[connectors.miro] concurrency must be a whole number, not {concurrency!r}")
-        return cls(settings.model_copy(update=updates), transport, concurrency=concurrency)
+        emotion_lines = options.get("emotion_lines", True)
+        if not isinstance(emotion_lines, bool):
+            raise ConfigError(f"[connectors.miro] emotion_lines must be true or false, not {emotion_lines!r}")
+        return cls(settings.model_copy(update=updates), transport, concurrency=concurrency, emotion_lines=emotion_lines)
 
     def client(self, target: str) -> MiroClient:
         """The API client for board ``target`` (one HTTP pool per board)."""
@@ -220,7 +226,16 @@ class MiroConnector:
         state.memo["placed"] = placed_values(desired)
         state.memo["shown"] = shown_values(desired)
         skipped: list[tuple[str, str]] = []
-        ops = plan_board(desired, snapshot, state.id_map, state.memo, conflicts, skipped, read.warnings)
+        ops = plan_board(
+            desired,
+            snapshot,
+            state.id_map,
+            state.memo,
+            conflicts,
+            skipped,
+            read.warnings,
+            emotion_lines=self.emotion_lines,
+        )
         state.memo["unshown"] = unshown_values(skipped)
         return ops + plan_matrix(desired, snapshot, state.id_map, ops)
 

@@ -158,11 +158,15 @@ def plan_board(
     conflicts: frozenset[str] = frozenset(),
     skipped: list[tuple[str, str]] | None = None,
     warnings: list[str] | None = None,
+    *,
+    emotion_lines: bool = True,
 ) -> list[BoardOp]:
     """The ops that make the board show ``journey`` (``id_map`` gains entries for adopted items).
 
     Tags that do not fit on an item beside people's tags are left out: ``skipped`` gains their
-    ``(entity key, tag title)`` and ``warnings`` says so in words.
+    ``(entity key, tag title)`` and ``warnings`` says so in words. ``emotion_lines=False`` draws the
+    emotion curve as points only: no connector joins them (each costs a request and 100 credits to
+    create; lines already drawn by cjm-sync are removed).
     """
     rows = row_specs(journey)
     adopted = frozenset(str(i) for i in memo.get("adopted", []))
@@ -171,6 +175,8 @@ def plan_board(
     items, lines = desired_items(journey, rows)
     if adopted:
         items = as_adopted(items, snapshot.items, id_map, adopted)
+    if not emotion_lines:
+        lines = [line for line in lines if not line.key.startswith("emotion-link:")]
     by_key = {d.key: d for d in items}
     frame_d = items[0]
     found = find_frame(snapshot, id_map)

@@ -6,6 +6,7 @@ once part of the push is journaled (writes in flight at that moment may or may n
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -51,7 +52,7 @@ def _journey() -> Journey:
         )
         for i in range(24)
     ]
-    for a, b in zip(tps, tps[1:], strict=False):
+    for a, b in itertools.pairwise(tps):
         a.connections.append(Connection(to=b.id, label="→" if a.stage == b.stage else None))
     pains = [PainPoint(id=f"p{i}", title=f"痛点 {i}", stage=f"s{i % 4}") for i in range(8)]
     notes = [Note(id=f"n{i}", text=f"笔记 {i} 😀", stage=f"s{i % 4}", lane="thoughts") for i in range(8)]

@@ -9,6 +9,7 @@ from journeys import carried, journey
 from miro_helpers import BOARD, HUMAN, RecordingJournal
 from openapi_contract import SpecCheckingTransport
 
+from cjm_sync.errors import ConfigError
 from cjm_sync.plugins.whiteboard import BoardRead, ConnectorState, OpKind
 from cjm_sync.schema import Channel, Journey, MapType, PainPoint, cross_reference_problems
 from connectors.miro.connector import MiroConnector
@@ -305,3 +306,34 @@ def test_tags_people_already_made_are_reused(
     board = sandbox.store.board(BOARD)
     assert [t.title for t in board.tags.values()].count(MOMENT_OF_TRUTH_TAG) == 1
     assert existing["id"] in board.items[item_id(state, "badge:tp0")].tag_ids
+
+
+def test_emotion_curve_without_lines_saves_one_connector_per_point_and_reads_back_the_same(
+    connector: MiroConnector, state: ConnectorState, sandbox: MiroSandbox, clock: ManualClock
+) -> None:
+    desired = journey(MapType.DAY_IN_THE_LIFE, touchpoints=6)
+    felt = sum(tp.emotion is not None for tp in desired.touchpoints)
+    assert felt >= 3
+    push(connector, desired, state, clock)
+    lines = len(sandbox.store.board(BOARD).connectors)
+    connector.emotion_lines = False
+    push(connector, desired, state, clock)  # the lines cjm-sync drew go; the points stay
+    board = sandbox.store.board(BOARD)
+    assert len(board.connectors) == lines - (felt - 1)
+    read = connector.read(BOARD, state)
+    assert carried(read.journey)["touchpoint"] == carried(desired)["touchpoint"]
+    assert connector.plan(desired, read, state) == []
+
+
+@pytest.mark.parametrize(
+    ("options", "problem"),
+    [({"concurrency": 0}, "between 1 and"), ({"concurrency": "8"}, "whole number"), ({"emotion_lines": "no"}, "true")],
+)
+def test_bad_connector_settings_are_config_errors(options: dict[str, object], problem: str) -> None:
+    with pytest.raises(ConfigError, match=problem):
+        MiroConnector.from_config({**options, "sandbox": True})
+
+
+def test_connector_settings_from_the_config_table() -> None:
+    made = MiroConnector.from_config({"concurrency": 3, "emotion_lines": False, "sandbox": True})
+    assert (made.concurrency, made.emotion_lines) == (3, False)
