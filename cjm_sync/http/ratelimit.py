@@ -33,7 +33,8 @@ class CreditRateLimiter:
 
     The budget is tracked locally and corrected from ``X-RateLimit-Limit``/``-Remaining``/``-Reset``
     (reset as epoch seconds). Within one window the lower of the local and the server count wins, because
-    calls still in flight are already deducted locally but not yet counted by the server.
+    calls still in flight are already deducted locally but not yet counted by the server; headers of a
+    window that has already ended (a concurrent call answered late) are ignored.
     """
 
     def __init__(
@@ -89,6 +90,8 @@ class CreditRateLimiter:
         except (KeyError, ValueError):
             return
         with self._lock:
+            if reset_at <= self._clock():
+                return  # a late answer from a window that has ended (concurrent calls finish out of order)
             self._budget = limit
             if reset_at == self._reset_at:
                 self._remaining = min(self._remaining, remaining)

@@ -119,3 +119,12 @@ def test_client_charges_credits_and_waits_when_miro_budget_is_spent(clock: FakeC
     assert clock.sleeps == [42.0]
     assert stats["credits"] == 200
     assert (stats["rate_limit_waits"], stats["rate_limit_wait_seconds"]) == (1, 42.0)
+
+
+def test_a_late_answer_from_an_ended_window_does_not_shrink_the_new_one(clock: FakeClock) -> None:
+    limiter = CreditRateLimiter(1000, 60, clock=clock, sleep=clock.sleep)
+    old_reset = clock.now + 60
+    limiter.update(miro_headers(remaining=100, reset=old_reset, limit=1000))
+    assert limiter.acquire(500) == 60.0  # waits for the new window
+    limiter.update(miro_headers(remaining=0, reset=old_reset, limit=1000))  # answered late, old window
+    assert limiter.remaining == 500
