@@ -4,7 +4,8 @@ A plan's ops depend on one another only through ids made in the same run: a fram
 the frame (``parent``), connectors to the items at their ends, tag attaches to the item and to the tag
 (``@key:`` references in the payload, or an attach whose item or tag is created by this plan), and the
 connectors from one item follow one another in plan order (a card's connections are read back in the
-order the board lists its connectors, which is creation order). Frame
+order the board lists its connectors, which is creation order); moves into a grown grid wait for the
+grid's headers and labels to move. Frame
 writes go first and alone (everything else may sit inside the frame's new bounds). Everything else
 runs as soon as what it needs exists, at most ``concurrency`` requests at once; item creates that
 become ready together go out as bulk calls of up to 20 (one transactional request each).
@@ -31,6 +32,8 @@ DEFAULT_CONCURRENCY = 8
 latency): 8 takes a 500-touchpoint first push from ~10 minutes (one at a time) to within a few round
 trips of the credit floor; more only adds 429 risk against the real service."""
 MAX_CONCURRENCY = 32
+GRID_KEYS = ("stage:", "lane:", "row:")
+"""Keys of the grid's stage headers, lane labels and unlabelled rows."""
 
 
 @dataclass
@@ -69,17 +72,28 @@ def bulkable(op: BoardOp) -> bool:
     return op.kind is OpKind.CREATE and op.item_type in ITEM_TYPES and ITEM_TYPES[op.item_type].in_bulk
 
 
-def _chained(ops: Sequence[BoardOp]) -> dict[int, int]:
-    """Op index → the op it must follow: connectors from one item are created in plan order, because a
-    card's connections are read back in the order the board lists its connectors (creation order)."""
+def _chained(ops: Sequence[BoardOp]) -> dict[int, set[int]]:
+    """Op index → ops it must follow besides what it refers to.
+
+    Connectors from one item are created in plan order, because a card's connections are read back in
+    the order the board lists its connectors (creation order). And the grid moves before what sits in
+    it: an item moved (or resized) into a grown row must not land before that row's header or label
+    has moved, or a crash in between would leave it outside the grid; recovery relies on the grid
+    never lagging behind the items (as in plan order).
+    """
     previous: dict[str, int] = {}
-    after: dict[int, int] = {}
+    after: dict[int, set[int]] = {}
+    grid: list[int] = []
     for i, op in enumerate(ops):
         if op.kind is OpKind.CREATE and op.item_type == "connector":
             start = str((op.payload.get("startItem") or {}).get("id"))
             if start in previous:
-                after[i] = previous[start]
+                after.setdefault(i, set()).add(previous[start])
             previous[start] = i
+        if op.kind in (OpKind.CREATE, OpKind.UPDATE, OpKind.MOVE) and op.key.startswith(GRID_KEYS):
+            grid.append(i)
+        elif op.kind in (OpKind.UPDATE, OpKind.MOVE) and ("position" in op.payload or "geometry" in op.payload):
+            after.setdefault(i, set()).update(grid)
     return after
 
 
@@ -92,7 +106,7 @@ def units(ops: Sequence[BoardOp]) -> list[Unit]:
 
     def deps_of(i: int) -> set[int]:
         deps = {maker[k] for k in needs(ops[i]) if k in maker and maker[k] != i}
-        return deps | ({after[i]} if i in after else set())
+        return deps | after.get(i, set())
 
     def level_of(i: int, seen: frozenset[int] = frozenset()) -> int:
         if i not in level:

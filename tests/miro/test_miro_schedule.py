@@ -130,3 +130,15 @@ def test_connectors_from_one_card_are_created_in_plan_order() -> None:
     for lines in chains:
         for first, then in itertools.pairwise(lines):
             assert unit_of[id(first)] in plan[unit_of[id(then)]].needs
+
+
+def test_moves_into_a_grown_grid_wait_for_its_headers_and_labels() -> None:
+    """A crash between an item's move and its row's move would leave the item outside the grid."""
+    row = BoardOp(OpKind.UPDATE, "row:touchpoints", "shape", "1", payload={"geometry": {"height": 600}})
+    label = BoardOp(OpKind.MOVE, "lane:thoughts", "shape", "2", payload={"position": {"x": 0, "y": 900}})
+    sticky = BoardOp(OpKind.MOVE, "pain_point:slow", "sticky_note", "3", payload={"position": {"x": 460, "y": 1380}})
+    retitle = BoardOp(OpKind.UPDATE, "touchpoint:ad", "app_card", "4", payload={"data": {"title": "Ad"}})
+    plan = units([row, label, sticky, retitle])
+    at = {u.ops[0].key: n for n, u in enumerate(plan)}
+    assert plan[at["pain_point:slow"]].needs == {at["row:touchpoints"], at["lane:thoughts"]}
+    assert plan[at["touchpoint:ad"]].needs == set()  # a text change waits for nothing
