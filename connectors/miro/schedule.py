@@ -77,13 +77,15 @@ def _chained(ops: Sequence[BoardOp]) -> dict[int, set[int]]:
 
     Connectors from one item are created in plan order, because a card's connections are read back in
     the order the board lists its connectors (creation order). And the grid moves before what sits in
-    it: an item moved (or resized) into a grown row must not land before that row's header or label
-    has moved, or a crash in between would leave it outside the grid; recovery relies on the grid
-    never lagging behind the items (as in plan order).
+    it: when the grid grows, its headers and labels change one after another in plan order, and an item
+    moved (or resized) into the grown grid waits for all of them, or a crash in between would leave a
+    grid whose rows overlap, or an item outside it; recovery relies on every interrupted run having
+    done a prefix of these layout writes, as in plan order.
     """
     previous: dict[str, int] = {}
     after: dict[int, set[int]] = {}
     grid: list[int] = []
+    reshaped = any(op.kind in (OpKind.UPDATE, OpKind.MOVE) and op.key.startswith(GRID_KEYS) for op in ops)
     for i, op in enumerate(ops):
         if op.kind is OpKind.CREATE and op.item_type == "connector":
             start = str((op.payload.get("startItem") or {}).get("id"))
@@ -91,6 +93,8 @@ def _chained(ops: Sequence[BoardOp]) -> dict[int, set[int]]:
                 after.setdefault(i, set()).add(previous[start])
             previous[start] = i
         if op.kind in (OpKind.CREATE, OpKind.UPDATE, OpKind.MOVE) and op.key.startswith(GRID_KEYS):
+            if reshaped and grid:  # a growing grid changes one header or label after another, as planned
+                after.setdefault(i, set()).add(grid[-1])
             grid.append(i)
         elif op.kind in (OpKind.UPDATE, OpKind.MOVE) and ("position" in op.payload or "geometry" in op.payload):
             after.setdefault(i, set()).update(grid)

@@ -141,4 +141,5 @@ def test_moves_into_a_grown_grid_wait_for_its_headers_and_labels() -> None:
     plan = units([row, label, sticky, retitle])
     at = {u.ops[0].key: n for n, u in enumerate(plan)}
     assert plan[at["pain_point:slow"]].needs == {at["row:touchpoints"], at["lane:thoughts"]}
+    assert plan[at["lane:thoughts"]].needs == {at["row:touchpoints"]}  # the grid reshapes in plan order
     assert plan[at["touchpoint:ad"]].needs == set()  # a text change waits for nothing
