@@ -71,9 +71,6 @@ class CrashingJournal:
         self.dead = True
         raise Crash(where)
 
-    def failed(self, op: BoardOp, error: str) -> None:
-        self.inner.failed(op, error)
-
 
 class CrashingMiro(MiroConnector):
     """The Miro connector with a journal that dies once at a chosen step."""
