@@ -282,6 +282,7 @@ class _Applier:
         self.journal = journal
         self.concurrency = concurrency
         self._lock = threading.Lock()  # the id map, memo and result are shared by the write threads
+        self._in_flight: dict[int, BoardOp] = {}  # creates being sent by any thread, not yet recorded
         self.result = ApplyResult()
         self.created: list[str] = list(state.memo.get("created", []))
         self.modified: dict[str, Any] = dict(state.memo.get("modified", {}))
@@ -299,10 +300,26 @@ class _Applier:
 
     def _perform(self, unit: Unit) -> None:
         """One request's worth of ops (runs in a worker thread; see :mod:`connectors.miro.schedule`)."""
-        if unit.bulk:
-            self._bulk(list(unit.ops))
-        else:
-            self._one(unit.ops[0])
+        creates = [op for op in unit.ops if op.kind is OpKind.CREATE]
+        with self._lock:
+            self._in_flight.update((id(op), op) for op in creates)
+        try:
+            if unit.bulk:
+                self._bulk(list(unit.ops))
+            else:
+                self._one(unit.ops[0])
+        finally:
+            with self._lock:
+                for op in creates:
+                    self._in_flight.pop(id(op), None)
+
+    def _created(self, ops: Sequence[BoardOp]) -> dict[str, JSON]:
+        """What the creates ``ops`` (answers lost) made, read back with the other threads' creates still in
+        flight competing for the same items (see :meth:`ReadBack.created`)."""
+        with self._lock:
+            mine = {id(op) for op in ops}
+            others = [op for key, op in self._in_flight.items() if key not in mine and op.key not in self.state.id_map]
+        return self._readback().created(ops, others)
 
     def _resolve(self, value: Any) -> Any:
         if isinstance(value, str) and value.startswith(REF):
@@ -340,7 +357,7 @@ class _Applier:
             try:
                 created = self.client.create_bulk([self._resolve(op.payload) for op in todo])
             except OutcomeUnknown as lost:  # a bulk call is transactional: all of it happened, or none
-                found = self._readback().created(todo)
+                found = self._created(todo)
                 for op in todo:
                     if op.key in found:
                         self._record(op, found[op.key], created=True)
@@ -392,7 +409,7 @@ class _Applier:
                 return False
             self._record_tag(op, found_tag)
             return True
-        found = readback.created([op]).get(op.key)
+        found = self._created([op]).get(op.key)
         if found is None:
             return False
         self._record(op, found, created=True)

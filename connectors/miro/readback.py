@@ -35,21 +35,25 @@ class ReadBack:
         self.id_map = id_map
         self.me = me
 
-    def created(self, ops: Sequence[BoardOp]) -> dict[str, JSON]:
+    def created(self, ops: Sequence[BoardOp], others: Sequence[BoardOp] = ()) -> dict[str, JSON]:
         """Key → the item (or connector) JSON each create in ``ops`` made, for those that did happen.
 
         Reads every item page when an item create is among ``ops`` and every connector page when a
-        connector create is; an item or line already mapped to another key is never taken.
+        connector create is; an item or line already mapped to another key is never taken. ``others``
+        are creates still in flight in other threads (their items may be on the board, not yet mapped):
+        they compete for the items found, nearest pairs first, so none of theirs is taken for ours.
         """
         raw_items = list(self.client.items()) if any(op.item_type != "connector" for op in ops) else []
         raw_lines = list(self.client.connectors()) if any(op.item_type == "connector" for op in ops) else []
         lines = {line.id: line for line in (parse_connector(raw) for raw in raw_lines)}
         snapshot = Snapshot(parse_items(raw_items, {}), lines, {})
         entries: list[dict[str, Any]] = [
-            {"op": "create", "key": op.key, "item_type": op.item_type, "payload": dict(op.payload)} for op in ops
+            {"op": "create", "key": op.key, "item_type": op.item_type, "payload": dict(op.payload)}
+            for op in [*ops, *others]
         ]
         mapped = dict(self.id_map)
-        adopted = adopt_pending(snapshot, mapped, entries, self.me)
+        ours = {op.key for op in ops}
+        adopted = [key for key in adopt_pending(snapshot, mapped, entries, self.me) if key in ours]
         by_id = {str(raw["id"]): raw for raw in [*raw_items, *raw_lines]}
         return {key: by_id[mapped[key]] for key in adopted}
 

@@ -96,7 +96,11 @@ def _chained(ops: Sequence[BoardOp]) -> dict[int, set[int]]:
             if reshaped and grid:  # a growing grid changes one header or label after another, as planned
                 after.setdefault(i, set()).add(grid[-1])
             grid.append(i)
-        elif op.kind in (OpKind.UPDATE, OpKind.MOVE) and ("position" in op.payload or "geometry" in op.payload):
+        elif (
+            op.item_type != "frame"  # frames are laid out before anything else (see units())
+            and op.kind in (OpKind.UPDATE, OpKind.MOVE)
+            and ("position" in op.payload or "geometry" in op.payload)
+        ):
             after.setdefault(i, set()).update(grid)
     return after
 

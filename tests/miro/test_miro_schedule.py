@@ -143,3 +143,16 @@ def test_moves_into_a_grown_grid_wait_for_its_headers_and_labels() -> None:
     assert plan[at["pain_point:slow"]].needs == {at["row:touchpoints"], at["lane:thoughts"]}
     assert plan[at["lane:thoughts"]].needs == {at["row:touchpoints"]}  # the grid reshapes in plan order
     assert plan[at["touchpoint:ad"]].needs == set()  # a text change waits for nothing
+
+
+def test_frames_move_first_even_while_the_grid_grows() -> None:
+    """A frame moved out of the way of a growing map (the IPA matrix) must not wait for the grid: the grid's
+    items wait for every frame, so that would be a cycle."""
+    frame = BoardOp(OpKind.MOVE, "ipa-frame:j", "frame", "9", payload={"position": {"x": 9000, "y": 0}})
+    header = BoardOp(OpKind.CREATE, "stage:extra", "shape", payload={"parent": {"id": "@key:frame:j"}})
+    label = BoardOp(OpKind.MOVE, "lane:thoughts", "shape", "2", payload={"position": {"x": 0, "y": 900}})
+    plan = units([frame, header, label])
+    at = {u.ops[0].key: n for n, u in enumerate(plan)}
+    assert plan[at["ipa-frame:j"]].needs == set()
+    assert at["ipa-frame:j"] in plan[at["lane:thoughts"]].needs
+    run_units(plan, lambda unit: None, concurrency=4)  # no cycle
