@@ -177,7 +177,8 @@ def sdk_job(size: int, base_url: str, mode: str) -> dict[str, Any]:
 
 def push_bound(job: dict[str, Any]) -> int:
     """Requests a first push needs at least: 3 reads of the empty board, the frame, ⌈items/20⌉ bulk
-    calls, one call per tag, connector and attach (Miro has no bulk form of those)."""
+    calls, one call per tag, connector and attach (Miro has no bulk form of those). cjm-sync creates the
+    grid's headers and labels in their own bulk call(s) first (crash safety), at most one call more."""
     n = len(job["items"])
     return 3 + 1 + math.ceil(n / BULK_LIMIT) + len(job["tags"]) + len(job["connectors"]) + len(job["attaches"])
 

@@ -79,8 +79,9 @@ def _chained(ops: Sequence[BoardOp]) -> dict[int, set[int]]:
     the order the board lists its connectors (creation order). And the grid moves before what sits in
     it: when the grid grows, its headers and labels change one after another in plan order, and an item
     moved (or resized) into the grown grid waits for all of them, or a crash in between would leave a
-    grid whose rows overlap, or an item outside it; recovery relies on every interrupted run having
-    done a prefix of these layout writes, as in plan order.
+    grid whose rows overlap, or an item outside it; new items are created after the grid's new headers
+    and labels, so a run that stops early never leaves items in a frame without their grid. Recovery
+    relies on every interrupted run having done a prefix of these layout writes, as in plan order.
     """
     previous: dict[str, int] = {}
     after: dict[int, set[int]] = {}
@@ -96,6 +97,8 @@ def _chained(ops: Sequence[BoardOp]) -> dict[int, set[int]]:
             if reshaped and grid:  # a growing grid changes one header or label after another, as planned
                 after.setdefault(i, set()).add(grid[-1])
             grid.append(i)
+        elif op.kind is OpKind.CREATE and op.item_type not in ("frame", "connector", "tag"):
+            after.setdefault(i, set()).update(grid)  # an item is placed in a grid that is already drawn
         elif (
             op.item_type != "frame"  # frames are laid out before anything else (see units())
             and op.kind in (OpKind.UPDATE, OpKind.MOVE)
