@@ -73,7 +73,8 @@ def test_initial_push_creates_items_in_bulk_calls_of_twenty(
     calls = writes(sandbox)
     board_items = len(sandbox.store.board(BOARD).items)
     bulk = [c for c in calls if c.endswith("/items/bulk")]
-    assert len(bulk) == math.ceil((board_items - 1) / 20)  # every item but the frame
+    fewest = math.ceil((board_items - 1) / 20)  # every item but the frame
+    assert fewest <= len(bulk) <= fewest + 1  # the grid's headers and labels go first, in a call of their own
     assert calls.count(f"POST /v2/boards/{BOARD}/frames") == 1
     lines = len(sandbox.store.board(BOARD).connectors)
     tags = len(sandbox.store.board(BOARD).tags)
