@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import json
 import ssl
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any, cast
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
+
+from cjm_sync.http.serving import ServingThread
 
 __all__ = ["LoopbackServer", "Request", "Response", "SandboxTransport", "json_response"]
 
@@ -118,39 +117,12 @@ class _Handler(BaseHTTPRequestHandler):
         """Quiet: the sandbox keeps its own call log."""
 
 
-class LoopbackServer:
+class LoopbackServer(ServingThread):
     """Serve ``handle`` on ``host:port`` (plain http, or https with ``tls``) in a daemon thread."""
 
     def __init__(self, handle: Handle, host: str = "127.0.0.1", port: int = 0, tls: ssl.SSLContext | None = None):
         scheme = "https" if tls is not None else "http"
-        self._httpd = _HTTPServer((host, port), handle, scheme)
+        httpd = _HTTPServer((host, port), handle, scheme)
         if tls is not None:
-            self._httpd.socket = tls.wrap_socket(self._httpd.socket, server_side=True)
-        self.host, self.port, self.scheme = host, self._httpd.server_port, scheme
-        self._thread = threading.Thread(
-            target=partial(self._httpd.serve_forever, poll_interval=0.05), name="dataverse-sandbox", daemon=True
-        )
-        self._thread.start()
-
-    @property
-    def base_url(self) -> str:
-        """``http(s)://host:port``."""
-        return f"{self.scheme}://{self.host}:{self.port}"
-
-    def wait(self) -> None:
-        """Block until the server stops."""
-        self._thread.join()
-
-    def shutdown(self) -> None:
-        """Stop serving and close the socket."""
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join()
-
-    def __enter__(self) -> LoopbackServer:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.shutdown()
+            httpd.socket = tls.wrap_socket(httpd.socket, server_side=True)
+        super().__init__(httpd, host, name="dataverse-sandbox", scheme=scheme)

@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import cast
 from urllib.parse import parse_qsl, urlsplit
 
+from cjm_sync.http.serving import ServingThread
 from connectors.hubspot.sandbox.sandbox import HubSpotSandbox
 
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -49,34 +49,10 @@ class _Handler(BaseHTTPRequestHandler):
         """Quiet: the sandbox keeps its own call log."""
 
 
-class SandboxServer:
+class SandboxServer(ServingThread):
     """A running loopback server; :meth:`shutdown` stops it (also a context manager)."""
 
     def __init__(self, sandbox: HubSpotSandbox, host: str = "127.0.0.1", port: int = 0) -> None:
         if host not in LOOPBACK:
             raise ValueError("the sandbox only listens on loopback")
-        self._httpd = _Server((host, port), sandbox)
-        self.host, self.port = host, self._httpd.server_port
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
-
-    @property
-    def base_url(self) -> str:
-        """``http://host:port``."""
-        return f"http://{self.host}:{self.port}"
-
-    def wait(self) -> None:
-        """Block until stopped (Ctrl-C interrupts)."""
-        self._thread.join()
-
-    def shutdown(self) -> None:
-        """Stop serving and close the socket."""
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join()
-
-    def __enter__(self) -> SandboxServer:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.shutdown()
+        super().__init__(_Server((host, port), sandbox), host, name="hubspot-sandbox")

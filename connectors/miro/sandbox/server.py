@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
+
+from cjm_sync.http.serving import ServingThread
 
 from .context import Dropped, Outcome, SandboxRequest
 from .faults import FaultKind
 
 if TYPE_CHECKING:
-    from types import TracebackType
+    pass
 
 __all__ = ["SandboxServer"]
 
@@ -73,38 +74,12 @@ class _Handler(BaseHTTPRequestHandler):
         """Stay quiet; the sandbox keeps its own call log."""
 
 
-class SandboxServer:
-    """A running loopback server; stop it with :meth:`shutdown` (or use it as a context manager)."""
+class SandboxServer(ServingThread):
+    """A running loopback server; stop it with :meth:`shutdown` (or use it as a context manager).
+    Shutting down first releases requests a fault rule holds back."""
 
     def __init__(self, answer: Answer, host: str, port: int) -> None:
         self._stopping = threading.Event()
-        self._httpd = _HTTPServer((host, port), answer, self._stopping)
-        self.host, self.port = host, self._httpd.server_port
-        self._thread = threading.Thread(
-            target=partial(self._httpd.serve_forever, poll_interval=0.05), name="miro-sandbox", daemon=True
+        super().__init__(
+            _HTTPServer((host, port), answer, self._stopping), host, name="miro-sandbox", on_stop=self._stopping.set
         )
-        self._thread.start()
-
-    @property
-    def base_url(self) -> str:
-        """``http://host:port`` to use as the client's base URL."""
-        return f"http://{self.host}:{self.port}"
-
-    def wait(self) -> None:
-        """Block until the server stops (Ctrl-C interrupts the wait)."""
-        self._thread.join()
-
-    def shutdown(self) -> None:
-        """Stop serving, release stalled requests and close the socket."""
-        self._stopping.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join()
-
-    def __enter__(self) -> SandboxServer:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.shutdown()
