@@ -62,10 +62,10 @@ def write_fleet(root: Path, count: int) -> None:
     (root / "cjm-sync.toml").write_text("\n".join(entries), encoding="utf-8")
 
 
-def serve_sandbox(cwd: Path, latency: int, jitter: int) -> tuple[subprocess.Popen[str], str]:
+def serve_sandbox(cwd: Path, latency: int, jitter: int, credits: int) -> tuple[subprocess.Popen[str], str]:
     server = subprocess.Popen(
         [sys.executable, "-m", "cjm_sync", "sandbox", "miro", "--port", "0", "--fresh", "--create-boards",
-         "--latency", str(latency), "--jitter", str(jitter)],
+         "--latency", str(latency), "--jitter", str(jitter), "--credits-per-minute", str(credits)],
         cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     assert server.stdout is not None
@@ -113,11 +113,13 @@ def tick(root: Path, env: dict[str, str], workers: int) -> tuple[float, int]:
     return elapsed, sum(1 for j in jobs if j["status"] != "succeeded")
 
 
-def run_one(cluster: PgCluster, count: int, workers: int, latency: int, jitter: int) -> dict[str, float | int]:
+def run_one(
+    cluster: PgCluster, count: int, workers: int, latency: int, jitter: int, credits: int
+) -> dict[str, float | int]:
     with TemporaryDirectory(prefix="cjm-bench-workers-") as tmp:
         root = Path(tmp)
         write_fleet(root, count)
-        server, base = serve_sandbox(root, latency, jitter)
+        server, base = serve_sandbox(root, latency, jitter, credits)
         try:
             env = {**os.environ, "CJM_STATE_URL": cluster.new_database(), "CJM_MIRO_BASE_URL": base,
                    "MIRO_ACCESS_TOKEN": "bench"}  # fmt: skip
@@ -144,6 +146,12 @@ def main() -> int:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4, 8])
     parser.add_argument("--latency", type=int, default=100, help="ms per request (plus --jitter)")
     parser.add_argument("--jitter", type=int, default=50)
+    parser.add_argument(
+        "--credits-per-minute",
+        type=int,
+        default=100_000,
+        help="the sandbox's Miro credit budget for the one token all journeys share (Miro's: 100,000)",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -154,7 +162,9 @@ def main() -> int:
     if isinstance(cluster, str):
         raise SystemExit(f"no PostgreSQL: {cluster}")
     try:
-        rows = [run_one(cluster, args.journeys, n, args.latency, args.jitter) for n in args.workers]
+        rows = [
+            run_one(cluster, args.journeys, n, args.latency, args.jitter, args.credits_per_minute) for n in args.workers
+        ]
     finally:
         cluster.stop()
     base_first = rows[0]["first_tick_s"]
@@ -162,7 +172,10 @@ def main() -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    print(f"{args.journeys} journeys, sandbox latency {args.latency}+0..{args.jitter} ms, {os.cpu_count()} CPU(s)")
+    print(
+        f"{args.journeys} journeys, sandbox latency {args.latency}+0..{args.jitter} ms, "
+        f"{args.credits_per_minute:,} credits/min for the shared token, {os.cpu_count()} CPU(s)"
+    )
     print(f"{'workers':>7} {'first tick s':>13} {'speed-up':>9} {'no-op tick s':>13} {'speed-up':>9} "
           f"{'failed':>7} {'boards ok':>10}")  # fmt: skip
     for row in rows:
