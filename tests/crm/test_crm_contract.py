@@ -3,17 +3,15 @@ writes metrics with provenance under a run record, caches and watermarks commit 
 
 from __future__ import annotations
 
-import io
 import json
-from contextlib import redirect_stderr, redirect_stdout
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_runner import cli
 from fake_crm import FakeCrm
 
-from cjm_sync.cli.main import main
 from cjm_sync.files import load_journey
 from cjm_sync.state import open_store
 
@@ -45,14 +43,6 @@ touchpoints:
     title: Mail
     stage: buy
 """
-
-
-def cli(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err), pytest.raises(SystemExit) as done:
-        main(list(args))
-    code = done.value.code
-    return (code if isinstance(code, int) else 1), out.getvalue(), err.getvalue()
 
 
 @pytest.fixture

@@ -3,19 +3,17 @@
 
 from __future__ import annotations
 
-import io
 import json
 import threading
 import time
 from collections.abc import Callable
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_runner import cli, cli_json
 from engine_support import base_journey, find, set_field, write_journey
 
-from cjm_sync.cli.main import main
 from cjm_sync.files import load_journey
 from cjm_sync.schema import Journey
 from cjm_sync.state import SQLiteStateStore, open_store
@@ -29,21 +27,6 @@ HUMAN = "3458764599999999999"
 JOURNEY = Path("trip.yaml")
 SANDBOX = Path(".cjm-sync/sandbox-miro.json")
 JOB = ["--journey", str(JOURNEY), "--board", BOARD, "--sandbox"]
-
-
-def cli(*args: str) -> tuple[int, str, str]:
-    """Run ``cjm-sync args`` in-process: (exit code, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err), pytest.raises(SystemExit) as done:
-        main(list(args))
-    code = done.value.code
-    return (code if isinstance(code, int) else 1), out.getvalue(), err.getvalue()
-
-
-def cli_json(*args: str, expect: int = 0) -> Any:
-    code, out, err = cli(*args, "--json")
-    assert code == expect, err or out
-    return json.loads(out)
 
 
 def ids() -> dict[str, str]:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import json
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
+from cli_runner import cli
 
-from cjm_sync.cli.main import main
 from cjm_sync.files import load_journey
 
 JOURNEY = """\
@@ -38,14 +36,6 @@ touchpoints:
     stage: use
     channel: chat
 """
-
-
-def cli(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err), pytest.raises(SystemExit) as done:
-        main(list(args))
-    code = done.value.code
-    return (code if isinstance(code, int) else 1), out.getvalue(), err.getvalue()
 
 
 @pytest.fixture

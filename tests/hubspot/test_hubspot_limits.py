@@ -4,18 +4,16 @@ interval the headers give; the burst limiter learns HubSpot's headers."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
-from contextlib import redirect_stderr, redirect_stdout
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 import respx
+from cli_runner import cli
 from hubspot_support import ANCHOR, unthrottled
 
-from cjm_sync.cli.main import main
 from cjm_sync.http import ApiClient, BearerAuth, RequestRateLimiter, retry
 from cjm_sync.state import open_store
 from connectors.hubspot.client import HubSpotClient, Paths
@@ -37,14 +35,6 @@ touchpoints:
     sources: [hubspot:tickets:CHAT, hubspot:calls:INBOUND]
 """
 AS_OF = "2026-11-01T00:00:00Z"
-
-
-def cli(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err), pytest.raises(SystemExit) as done:
-        main(list(args))
-    code = done.value.code
-    return (code if isinstance(code, int) else 1), out.getvalue(), err.getvalue()
 
 
 @pytest.fixture

@@ -3,14 +3,12 @@ no room skips that one write, says so, and the sync still succeeds (never stuck 
 
 from __future__ import annotations
 
-import io
 import json
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
+from cli_runner import cli
 
-from cjm_sync.cli.main import main
 from connectors.miro.limits import CAPTION_MAX, TAGS_PER_ITEM
 from connectors.miro.richtext import to_html
 from connectors.miro.sandbox import MiroSandbox
@@ -19,14 +17,6 @@ BOARD = "uXjVlimits="
 HUMAN = "3458764599999999999"
 SANDBOX = Path(".cjm-sync/sandbox-miro.json")
 JOB = ["--journey", "j.yaml", "--board", BOARD, "--sandbox"]
-
-
-def cli(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err), pytest.raises(SystemExit) as done:
-        main(list(args))
-    code = done.value.code
-    return (code if isinstance(code, int) else 1), out.getvalue(), err.getvalue()
 
 
 def journey(label: str = "then", extra: str = "") -> str:
