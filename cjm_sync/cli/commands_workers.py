@@ -88,9 +88,9 @@ def enqueue_cmd(app: AppContext, /, journey: Path | None, all_journeys: bool) ->
     from cjm_sync.workers.queue import enqueue, ensure_schema, make_app, run  # noqa: PLC0415
     from cjm_sync.workers.worker import journey_key  # noqa: PLC0415
 
-    config, _, url = _fleet(app)
     if journey is None and not all_journeys:
         raise UsageError("pass --journey FILE or --all")
+    config, _, url = _fleet(app)
     known = {journey_key(config, j.path) for j in config.journeys}
     if journey is not None:
         key = journey_key(config, journey if journey.is_absolute() else Path.cwd() / journey)

@@ -102,6 +102,9 @@ def test_enqueue_keeps_one_waiting_job_per_journey_and_a_worker_drains_it(pg_url
 def test_workers_need_postgres_state_and_known_journeys(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "CJM_STATE_URL"}
     fleet(tmp_path, ["alpha"])
+    bare = cli(tmp_path, env, "enqueue")
+    assert bare.returncode == 2
+    assert "pass --journey FILE or --all" in bare.stderr  # the missing flag first, before any server is needed
     refused = cli(tmp_path, env, "worker", "--until-empty")
     assert refused.returncode == 2
     assert "workers need a PostgreSQL state store" in refused.stderr
