@@ -215,7 +215,7 @@ def demo_cmd(app: AppContext, /, workdir: Path, crm: str | None) -> None:
             "report": str(folder / REPORT),
             "cli": command,
         },
-        lambda: _next_steps(ok, folder, picture, command, crm),
+        lambda: _next_steps(ok, folder, picture, command, crm, as_of),
     )
     if not ok:
         raise SystemExit(1)
@@ -246,9 +246,10 @@ def cli_command() -> str:
     return f"{shlex.quote(str(Path(sys.executable).absolute()))} -m cjm_sync"
 
 
-def _next_steps(ok: bool, folder: Path, picture: str, command: str, crm: str | None) -> str:
+def _next_steps(ok: bool, folder: Path, picture: str, command: str, crm: str | None, as_of: str | None) -> str:
     where = shlex.quote(str(folder))
     job = f"--journey {JOURNEY} --board {BOARD} --sandbox" + (f" --crm {crm}" if crm else "")
+    pinned = f" --as-of {as_of}" if as_of else ""  # the demo's metrics are as of this instant
     activate = Path(sys.executable).parent / "activate"
     lines = [
         "",
@@ -259,8 +260,13 @@ def _next_steps(ok: bool, folder: Path, picture: str, command: str, crm: str | N
         "  .cjm-sync/          state store and the sandbox's boards",
         "Carry on by hand (edit the journey file, then plan and sync again):",
         f"  cd {where}",
-        f"  {command} plan {job}",
-        f"  {command} sync {job}",
+        f"  {command} plan {job}{pinned}",
+        f"  {command} sync {job}{pinned}",
+        *(
+            ["  (--as-of keeps the demo's metric window; without it the CRM metrics are recomputed as of now)"]
+            if as_of
+            else []
+        ),
         f"  {command} log    ·    {command} status",
         f"  {command} report --journey {JOURNEY} -o {REPORT}   # the analysis report again, after your edits",
         f"  {command} sandbox miro --port 8765   # the same board over HTTP, for curl or the Miro SDK",

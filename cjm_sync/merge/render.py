@@ -8,10 +8,13 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from cjm_sync.merge.result import Change, Conflict
+from cjm_sync.merge.value_diff import folded, leaf_changes
 from cjm_sync.plugins import BoardOp, FieldChange
 
 _SYMBOL = {"create": "+", "update": "~", "delete": "-", "move": "→", "tag": "~", "untag": "~"}
 _BUCKET = {"create": "create", "delete": "delete"}  # everything else counts as an update
+_MAX_LEAVES = 8
+"""Differing leaves shown per structured field before ``… and N more``."""
 
 
 def _value(value: Any, width: int) -> str:
@@ -23,10 +26,37 @@ def _empty(value: Any) -> bool:
     return value is None or value is False or (isinstance(value, list | dict) and not value)
 
 
+def _structured(change: FieldChange, width: int) -> bool:
+    containers = all(isinstance(v, list | dict) for v in (change.old, change.new))
+    return containers and len(_value(change.old, width + 1)) + len(_value(change.new, width + 1)) > 2 * width
+
+
+def _leaf_lines(change: FieldChange, width: int) -> list[str]:
+    """``field[member].leaf: old → new`` per differing leaf; a change repeated across list members once,
+    with its count."""
+    groups = folded(list(leaf_changes(change.old, change.new)))
+    lines = []
+    for leaf, count in groups[:_MAX_LEAVES]:
+        where = change.field + (leaf.shape if count > 1 else leaf.path)
+        times = f" (×{count})" if count > 1 else ""
+        lines.append(f"      {where}: {_value(leaf.old, width)} → {_value(leaf.new, width)}{times}")
+    if len(groups) > _MAX_LEAVES:
+        more = len(groups) - _MAX_LEAVES
+        noun = "difference" if more == 1 else "differences"
+        lines.append(f"      {change.field}: … and {more} more {noun} (--json has them all)")
+    return lines
+
+
 def _field_lines(kind: str, fields: Iterable[FieldChange], width: int) -> list[str]:
     if kind == "create":  # empty defaults would drown the fields that say what is created
         return [f"      {c.field}: {_value(c.new, width)}" for c in fields if not _empty(c.new)]
-    return [f"      {c.field}: {_value(c.old, width)} → {_value(c.new, width)}" for c in fields]
+    lines: list[str] = []
+    for c in fields:
+        if _structured(c, width):
+            lines += _leaf_lines(c, width)
+        else:
+            lines.append(f"      {c.field}: {_value(c.old, width)} → {_value(c.new, width)}")
+    return lines
 
 
 def _entry(kind: str, title: str, fields: Iterable[FieldChange], width: int) -> list[str]:
@@ -55,7 +85,8 @@ def render_plan(
     """The plan as text: board ops (in apply order), file changes, conflicts, then a summary line.
 
     Values are shown as JSON (UTF-8, not escaped) cut to ``width`` characters; created entities list
-    only their non-empty fields.
+    only their non-empty fields. An update of a list or object too long for one line shows the leaves
+    that differ instead (:mod:`cjm_sync.merge.value_diff`), a change repeated across members folded.
     """
     lines = ["Board:"]
     for op in board_ops:

@@ -82,9 +82,12 @@ class Window:
 
     @classmethod
     def ending(cls, as_of: datetime | None = None, length: timedelta = DEFAULT_WINDOW) -> Window:
-        """The window of ``length`` ending at ``as_of`` (default: now, UTC)."""
-        end = (as_of or datetime.now(UTC)).astimezone(UTC)
-        end = end.replace(microsecond=end.microsecond // 1000 * 1000)  # CRM times have millisecond resolution
+        """The window of ``length`` ending at ``as_of`` (default: now, UTC, to the second)."""
+        if as_of is None:  # "now" to the second: as_of and the window then read the same everywhere
+            end = datetime.now(UTC).replace(microsecond=0)
+        else:  # CRM times have millisecond resolution
+            end = as_of.astimezone(UTC)
+            end = end.replace(microsecond=end.microsecond // 1000 * 1000)
         return cls(end - length, end)
 
     @classmethod

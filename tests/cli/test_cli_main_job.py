@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -46,6 +47,13 @@ def test_demo_says_what_to_open_and_how_to_carry_on(tmp_path: Path, monkeypatch:
     executable = carry_on.split(" plan ")[0]
     assert Path(executable.split(" ")[0]).is_absolute()
     assert Path(executable.split(" ")[0]).is_file()
+    monkeypatch.chdir(folder)  # the suggested plan, as printed, finds the demo converged: nothing to do
+    plan = CliRunner().invoke(cli, ["plan", *shlex.split(carry_on.split(" plan ", 1)[1])])
+    assert plan.exit_code == 0, plan.output
+    assert (
+        "Plan: 0 to create, 0 to update, 0 to delete on the board; 0 to create, 0 to update, 0 to delete in the file"
+        in plan.stdout
+    )
 
 
 def test_demo_refuses_to_wipe_a_folder_it_did_not_make(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -51,3 +51,9 @@ def test_window_is_half_open_and_previous_is_adjacent() -> None:
     assert not window.contains(window.end)
     assert window.previous.contains(window.start - timedelta(microseconds=1))
     assert not window.previous.contains(window.start)
+
+
+def test_the_default_as_of_is_now_to_the_second_so_as_of_and_window_read_alike() -> None:
+    window = Window.ending()
+    assert window.end.microsecond == 0
+    assert window.iso().endswith(window.end.strftime("%H:%M:%SZ"))

@@ -86,3 +86,37 @@ def test_empty_plan() -> None:
         "Plan: 0 to create, 0 to update, 0 to delete on the board; 0 to create, 0 to update, 0 to delete "
         "in the file; 0 conflicts.\n"
     )
+
+
+def _metric(metric: str, value: float, as_of: str) -> dict[str, object]:
+    return {"id": metric, "value": value, "provenance": {"source": "hubspot", "as_of": as_of, "sample_size": 12}}
+
+
+def test_a_long_structured_update_names_the_leaves_that_differ_and_folds_repeats() -> None:
+    old = [_metric(m, v, "2026-11-01T00:00:00Z") for m, v in (("volume", 118), ("nps", 31.5), ("csat", 80))]
+    new = [_metric(m, v, "2026-11-02T00:00:00Z") for m, v in (("volume", 121), ("nps", 31.5), ("csat", 80))]
+    new.insert(1, _metric("volume-previous", 90, "2026-11-02T00:00:00Z"))
+    ops = [BoardOp(OpKind.UPDATE, "touchpoint:web", "card", "3074", (FieldChange("metrics", old, new),))]
+    text = render_plan([], ops, [])
+    assert text.splitlines()[1:] == [
+        "  ~ update touchpoint:web (card)",
+        "      metrics[volume].value: 118 → 121",
+        '      metrics[*].provenance.as_of: "2026-11-01T00:00:00Z" → "2026-11-02T00:00:00Z" (×3)',
+        '      metrics[volume-previous]: null → {"id": "volume-previous", "provenance": {"as_of": "2026-11-…',
+        "File:",
+        "  (no changes)",
+        "",
+        "Plan: 0 to create, 1 to update, 0 to delete on the board; 0 to create, 0 to update, 0 to delete in the file; 0 conflicts.",
+    ]
+
+
+def test_a_short_structured_update_stays_on_one_line_and_long_diffs_are_capped() -> None:
+    short = [FieldChange("tags", ["a"], ["a", "b"])]
+    assert '      tags: ["a"] → ["a", "b"]' in render_plan(
+        [], [BoardOp(OpKind.UPDATE, "k", "card", "1", tuple(short))], []
+    )
+    old = {f"field-{i}": "x" * 20 for i in range(12)}
+    new = {f"field-{i}": "y" * 20 for i in range(12)}
+    text = render_plan([], [BoardOp(OpKind.UPDATE, "k", "card", "1", (FieldChange("data", old, new),))], [])
+    assert text.count("      data.field-") == 8
+    assert "      data: … and 4 more differences (--json has them all)" in text
