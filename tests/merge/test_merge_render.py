@@ -106,7 +106,8 @@ def test_a_long_structured_update_names_the_leaves_that_differ_and_folds_repeats
         "File:",
         "  (no changes)",
         "",
-        "Plan: 0 to create, 1 to update, 0 to delete on the board; 0 to create, 0 to update, 0 to delete in the file; 0 conflicts.",
+        "Plan: 0 to create, 1 to update, 0 to delete on the board; "
+        "0 to create, 0 to update, 0 to delete in the file; 0 conflicts.",
     ]
 
 
