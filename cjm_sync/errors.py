@@ -21,6 +21,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import threading
 from dataclasses import dataclass, field
 
 EXIT_OK = 0
@@ -37,18 +38,23 @@ _SECRET_PATTERNS = [
     re.compile(r"(?i)((?:client_secret|password|api[_-]?key|token)=)[^\s&\"']+"),
     re.compile(r"\bpat-[a-z0-9-]{8,}\b"),
 ]
-_registered_secrets: set[str] = set()
+_registered_secrets: tuple[str, ...] = ()
+"""Longest first; replaced whole (never mutated) so threads redacting meanwhile see one consistent set."""
+_secrets_guard = threading.Lock()
 
 
 def register_secret(value: str | None) -> None:
-    """Remember a secret value so that :func:`redact` removes it wherever it appears."""
+    """Remember a secret value so that :func:`redact` removes it wherever it appears (thread-safe)."""
+    global _registered_secrets  # noqa: PLW0603 - secrets are process-wide: every thread's logs redact them
     if value and len(value) >= 4:
-        _registered_secrets.add(value)
+        with _secrets_guard:
+            if value not in _registered_secrets:
+                _registered_secrets = tuple(sorted({*_registered_secrets, value}, key=len, reverse=True))
 
 
 def redact(text: str) -> str:
     """Remove known secrets and anything shaped like a token from ``text``."""
-    for secret in sorted(_registered_secrets, key=len, reverse=True):
+    for secret in _registered_secrets:
         text = text.replace(secret, "***")
     for pattern in _SECRET_PATTERNS:
         text = pattern.sub(lambda m: (m.group(1) if m.groups() else "") + "***", text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -15,12 +16,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from cjm_sync.cli.analysis_options import analysis_inputs, analysis_options, annotation_step
 from cjm_sync.cli.context import AppContext, pass_app
 from cjm_sync.cli.crm import is_crm, open_crms, run_crm_pull, window_options
-from cjm_sync.cli.jobs import open_state, open_whiteboard, policies, resolve_target, select_jobs
-from cjm_sync.engine import SyncEngine, SyncReport, SyncRequest
+from cjm_sync.cli.jobs import Job, open_state, open_whiteboard, policies, resolve_target, select_jobs
+from cjm_sync.engine import JourneyStep, SyncEngine, SyncReport, SyncRequest
 from cjm_sync.errors import EXIT_CONFLICTS, EXIT_HELD, UsageError
 from cjm_sync.http.waits import listening
 from cjm_sync.merge import plan_to_dict, render_plan
 from cjm_sync.plugins import Window
+from cjm_sync.state import StateStore
 
 
 def job_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -147,14 +149,66 @@ def progress_bar(app: AppContext) -> Iterator[Callable[[int, int], None] | None]
             yield update
 
 
-def run_jobs(
+@dataclass(frozen=True)
+class RunSettings:
+    """How every job of one invocation runs: the command's flags plus the config's settings."""
+
+    command: str
+    sandbox: bool
+    wait: bool
+    wait_timeout: float
+    write_file: bool
+    write_board: bool
+    dry_run: bool
+    allow_mass_delete: bool
+    crm: Sequence[str]
+    window: Window
+    annotate: JourneyStep
+    full: bool
+
+
+def run_job(
+    app: AppContext, store: StateStore, job: Job, run: RunSettings, progress: Callable[[int, int], None] | None = None
+) -> SyncReport:
+    """One run of ``run.command`` for ``job`` (its CRMs' metrics pulled first) with ``store``: the
+    engine's report. Raises what the engine raises (:class:`~cjm_sync.errors.CjmSyncError` and its kin).
+
+    The CLI runs its jobs one after another; a worker calls this from several threads at once, each
+    with its own ``app`` and ``store`` (stores are not thread-safe; connectors are opened per call).
+    """
+    target = resolve_target(store, job)
+    drawing = target if run.write_board and not run.dry_run else None
+    crms = [*job.crm, *run.crm] if run.command in {"sync", "plan"} else []
+    with (
+        open_whiteboard(app, job.connector, sandbox=run.sandbox, create_board=drawing) as whiteboard,
+        open_crms(app, crms, sandbox=run.sandbox) as crm_connectors,
+    ):
+        engine = SyncEngine(store, whiteboard, crms=crm_connectors)
+        app.info(f"{run.command}: {job.journey_path} ⇄ {job.connector}:{target} …")
+        return engine.run(
+            SyncRequest(
+                journey_path=job.journey_path,
+                target=target,
+                command=run.command,
+                write_file=run.write_file,
+                write_board=run.write_board,
+                dry_run=run.dry_run,
+                wait=run.wait,
+                wait_timeout=run.wait_timeout,
+                policies=policies(app),
+                annotate=[run.annotate],
+                progress=progress,
+                allow_mass_delete=run.allow_mass_delete,
+                window=run.window,
+                full=run.full,
+            )
+        )
+
+
+def run_settings(
     app: AppContext,
     *,
     command: str,
-    connector: str,
-    journey: Path | None,
-    all_journeys: bool,
-    board: str | None,
     sandbox: bool,
     wait: bool,
     wait_timeout: float,
@@ -167,58 +221,56 @@ def run_jobs(
     as_of: str | None = None,
     full: bool = False,
     **analysis: Any,
-) -> None:
-    """Run ``command`` for every selected job (pulling its CRMs' metrics first); exit 4 if any was held
-    for deleting too much, else 3 if any left conflicts open.
+) -> RunSettings:
+    """The flags of a sync command over the config (``[sync] allow_mass_delete``, ``[analysis]``).
 
-    ``analysis``: the analysis flags (see :func:`analysis_options`); the merged journey is annotated.
+    ``analysis``: the analysis flags (see :func:`analysis_options`). Raises UsageError on a bad flag.
     """
-    jobs = select_jobs(app, journey, all_journeys, connector, board)
-    annotate_step = annotation_step(analysis_inputs(app, **analysis))
     config = app.config()
-    allow_mass_delete = allow_mass_delete or bool(config and config.sync.allow_mass_delete)
-    span = Window.from_options(window, as_of)
+    return RunSettings(
+        command=command,
+        sandbox=sandbox,
+        wait=wait,
+        wait_timeout=wait_timeout,
+        write_file=write_file,
+        write_board=write_board,
+        dry_run=dry_run,
+        allow_mass_delete=allow_mass_delete or bool(config and config.sync.allow_mass_delete),
+        crm=tuple(crm),
+        window=Window.from_options(window, as_of),
+        annotate=annotation_step(analysis_inputs(app, **analysis)),
+        full=full,
+    )
+
+
+def run_jobs(
+    app: AppContext,
+    *,
+    connector: str,
+    journey: Path | None,
+    all_journeys: bool,
+    board: str | None,
+    **options: Any,
+) -> None:
+    """Run the command for every selected job (see :func:`run_settings` for ``options``); exit 4 if
+    any was held for deleting too much, else 3 if any left conflicts open."""
+    jobs = select_jobs(app, journey, all_journeys, connector, board)
+    run = run_settings(app, **options)
     reports: list[SyncReport] = []
     store = open_state(app)
     try:
         for job in jobs:
-            target = resolve_target(store, job)
-            drawing = target if write_board and not dry_run else None
-            crms = [*job.crm, *crm] if command in {"sync", "plan"} else []
-            with (
-                open_whiteboard(app, job.connector, sandbox=sandbox, create_board=drawing) as whiteboard,
-                open_crms(app, crms, sandbox=sandbox) as crm_connectors,
-                progress_bar(app) as progress,
-            ):
-                engine = SyncEngine(store, whiteboard, crms=crm_connectors)
-                app.info(f"{command}: {job.journey_path} ⇄ {job.connector}:{target} …")
-                report = engine.run(
-                    SyncRequest(
-                        journey_path=job.journey_path,
-                        target=target,
-                        command=command,
-                        write_file=write_file,
-                        write_board=write_board,
-                        dry_run=dry_run,
-                        wait=wait,
-                        wait_timeout=wait_timeout,
-                        policies=policies(app),
-                        annotate=[annotate_step],
-                        progress=progress,
-                        allow_mass_delete=allow_mass_delete,
-                        window=span,
-                        full=full,
-                    )
-                )
+            with progress_bar(app) as progress:
+                report = run_job(app, store, job, run, progress)
             reports.append(report)
             app.emit(report_dict(report) if len(jobs) == 1 else {}, partial(report_text, report))
     finally:
         store.close()
     if len(jobs) > 1:
         app.emit({"runs": [report_dict(r) for r in reports]})
-    if not dry_run and any(r.held for r in reports):
+    if not run.dry_run and any(r.held for r in reports):
         raise SystemExit(EXIT_HELD)
-    if not dry_run and any(r.conflicts for r in reports):
+    if not run.dry_run and any(r.conflicts for r in reports):
         raise SystemExit(EXIT_CONFLICTS)
 
 

@@ -32,12 +32,13 @@ from cjm_sync.state.sql_store import Clock, DBConnection, Dialect, SqlStateStore
 
 POSTGRES = Dialect("postgresql", "format")
 POOL_MAX = 8
-"""Connections one process keeps open to one database (a worker with ``--concurrency N`` needs N)."""
+"""Connections one process keeps open to one database, at least (see :func:`reserve_connections`)."""
 
 _STREAM_BATCH = 500
 _cursor_ids = itertools.count(1)
 _pools: dict[str, ConnectionPool[Any]] = {}
 _pools_guard = threading.Lock()
+_pool_max = POOL_MAX
 
 
 def safe_location(url: str) -> str:
@@ -66,7 +67,7 @@ def _pool(url: str, timeout: float) -> ConnectionPool[Any]:
             pool = ConnectionPool(
                 url,
                 min_size=0,
-                max_size=POOL_MAX,
+                max_size=_pool_max,
                 kwargs={"autocommit": True, "application_name": "cjm-sync"},
                 timeout=timeout,
                 open=True,
@@ -74,6 +75,17 @@ def _pool(url: str, timeout: float) -> ConnectionPool[Any]:
             )
             _pools[url] = pool
         return pool
+
+
+def reserve_connections(count: int) -> None:
+    """Let this process's pools hold ``count`` connections at least (a worker running N jobs at once
+    holds N stores: a smaller pool would make the N+1st wait and fail with a pool timeout)."""
+    global _pool_max  # noqa: PLW0603 - the pools are process-wide
+    with _pools_guard:
+        _pool_max = max(_pool_max, count)
+        for pool in _pools.values():
+            if pool.max_size < _pool_max:
+                pool.resize(min_size=pool.min_size, max_size=_pool_max)
 
 
 def close_pools() -> None:

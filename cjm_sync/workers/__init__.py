@@ -2,8 +2,8 @@
 
 * :mod:`.queue` — the procrastinate app on the state database, the ``sync_journey`` task's name,
   deferring and listing jobs;
-* :mod:`.runner` — one sync job: the ``cjm-sync sync`` command in a child process, its exit code
-  mapped to done / needs a human / retry / give up;
+* :mod:`.runner` — one sync job: the engine run in the worker process on a thread, its outcome
+  mapped as ``cjm-sync sync``'s exit codes to done / needs a human / held / retry / give up;
 * :mod:`.checkout` — the git pattern: pull before a sync, commit and push after, retrying on a
   non-fast-forward;
 * :mod:`.worker` — the worker process: tasks, per-journey schedules, retry of a dead worker's jobs.

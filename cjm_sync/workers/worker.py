@@ -11,6 +11,9 @@ dead worker's jobs to the living.
 * **Retries.** A transient failure (exit 1) is retried with exponential backoff up to
   :attr:`WorkerSettings.attempts` times; a refused job (exit 2) is not; exit 3 is a success that needs
   a human (``cjm-sync status --all`` shows it).
+* **Jobs in threads.** Each job runs the sync engine in this process (:mod:`.runner`) on a thread of
+  a pool as large as :attr:`WorkerSettings.concurrency`; the state store's connection pool is sized
+  to match, and log records carry the job's journey.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,9 +30,10 @@ import procrastinate
 from procrastinate import RetryStrategy
 
 from cjm_sync.config import Config
+from cjm_sync.state.postgres_store import reserve_connections
 from cjm_sync.workers.checkout import GitCheckout
 from cjm_sync.workers.queue import QUEUE, TASK_NAME, ensure_schema, journey_lock, make_app
-from cjm_sync.workers.runner import SyncCommand, SyncJobFailed, run_sync
+from cjm_sync.workers.runner import JourneyField, SyncJob, SyncJobFailed, run_sync
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +47,7 @@ class WorkerSettings:
     """Exit once the queue is drained (tests, benchmarks, one-shot batch runs); no schedules then."""
     sandbox: bool = False
     attempts: int = 5
+    """Runs of a job at most, the first included (a transient failure is retried ``attempts - 1`` times)."""
     backoff: float = 2.0
     """Retry n waits ``backoff ** (n + 1)`` seconds."""
     stalled_after: float = 30.0
@@ -62,19 +68,26 @@ def journey_key(config: Config, path: Path) -> str:
 def build_app(url: str, config: Config, config_path: Path, settings: WorkerSettings) -> procrastinate.App:
     """The procrastinate app with the sync task and one periodic task per scheduled journey."""
     app = make_app(url)
-    command = SyncCommand(config=config_path.resolve(), sandbox=settings.sandbox)
+    job = SyncJob(config=config_path.resolve(), sandbox=settings.sandbox)
     checkout = GitCheckout(config.base_dir.resolve()) if settings.git else None
-    retry = RetryStrategy(
-        max_attempts=settings.attempts, exponential_wait=int(settings.backoff), retry_exceptions={SyncJobFailed}
+    # procrastinate's max_attempts counts retries after the first run (and 0 means "no limit")
+    retry: RetryStrategy | bool = (
+        RetryStrategy(
+            max_attempts=settings.attempts - 1,
+            exponential_wait=int(settings.backoff),
+            retry_exceptions={SyncJobFailed},
+        )
+        if settings.attempts > 1
+        else False
     )
 
     async def sync_journey(journey: str, timestamp: int | None = None) -> str:
         path = config.base_dir.resolve() / journey
         if checkout is None:
-            return (await run_sync(command, path)).value
+            return (await run_sync(job, path, key=journey)).value
         async with checkout.turn():
             await checkout.pull()
-            outcome = await run_sync(command, path)
+            outcome = await run_sync(job, path, key=journey)
             await checkout.publish(path, f"cjm-sync: sync {journey} ({outcome.value})")
             return outcome.value
 
@@ -115,6 +128,11 @@ async def run_worker(url: str, config: Config, config_path: Path, settings: Work
     :attr:`WorkerSettings.until_empty`, until the queue is empty."""
     app = build_app(url, config, config_path, settings)
     await ensure_schema(app, url)
+    asyncio.get_running_loop().set_default_executor(
+        ThreadPoolExecutor(max_workers=settings.concurrency + 2, thread_name_prefix="cjm-sync-job")
+    )
+    reserve_connections(settings.concurrency + 2)
+    _tag_log_records()
     options: dict[str, Any] = {
         "queues": [QUEUE],
         "concurrency": settings.concurrency,
@@ -131,3 +149,11 @@ async def run_worker(url: str, config: Config, config_path: Path, settings: Work
             sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper
+
+
+def _tag_log_records() -> None:
+    """Give cjm-sync's log handlers the running job's journey (``journey`` in JSON log lines)."""
+    for name in ("cjm_sync", "connectors", ""):
+        for handler in logging.getLogger(name).handlers:
+            if not any(isinstance(f, JourneyField) for f in handler.filters):
+                handler.addFilter(JourneyField())

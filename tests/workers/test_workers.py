@@ -1,6 +1,6 @@
-"""Workers on the PostgreSQL task queue, against a real server: queueing, schedules, exit-code mapping,
-the git pattern, and a worker killed with SIGKILL mid-sync (nothing lost, nothing duplicated, no journey
-ever run twice at once)."""
+"""Workers on the PostgreSQL task queue, against a real server: queueing, schedules, the git pattern,
+and a worker killed with SIGKILL mid-sync (nothing lost, nothing duplicated, no journey ever run twice at
+once). In-process jobs and their outcomes: tests/workers/test_in_process.py."""
 
 from __future__ import annotations
 
@@ -21,11 +21,9 @@ import psycopg
 import pytest
 
 from cjm_sync.config import load_config
-from cjm_sync.errors import register_secret
 from cjm_sync.state import open_store
 from cjm_sync.workers.checkout import GitCheckout
 from cjm_sync.workers.queue import TASK_NAME
-from cjm_sync.workers.runner import Outcome, SyncCommand, SyncJobFailed, SyncJobRejected, run_sync
 from cjm_sync.workers.worker import WorkerSettings, build_app
 
 
@@ -123,78 +121,6 @@ def test_each_schedule_becomes_one_periodic_task(pg_url: str, tmp_path: Path) ->
     assert one.cron == "*/15 * * * *"
     assert one.configure_kwargs["task_kwargs"] == {"journey": "journeys/alpha.yaml"}
     assert one.configure_kwargs["queueing_lock"] == one.configure_kwargs["lock"] == "cjm-sync:journeys/alpha.yaml"
-
-
-class _Exit(SyncCommand):
-    """A stand-in child that exits with a given code and prints what ``sync --json`` would."""
-
-    def __init__(self, code: int, stdout: str = "", stderr: str = "") -> None:
-        super().__init__(config=Path("cjm-sync.toml").resolve())
-        object.__setattr__(
-            self, "script", f"import sys; print({stdout!r}); print({stderr!r}, file=sys.stderr); sys.exit({code})"
-        )
-
-    def argv(self, journey: Path) -> list[str]:
-        return [sys.executable, "-c", self.script]  # type: ignore[attr-defined]
-
-
-def test_exit_codes_map_to_outcomes_retries_and_refusals() -> None:
-    journey = Path("j.yaml")
-    assert asyncio.run(run_sync(_Exit(0, '{"board_writes": 3}'), journey)) is Outcome.DONE
-    assert asyncio.run(run_sync(_Exit(3), journey)) is Outcome.NEEDS_HUMAN  # conflicts: not a failure
-    assert asyncio.run(run_sync(_Exit(4), journey)) is Outcome.HELD  # a held mass delete: not retried
-    with pytest.raises(SyncJobRejected, match=r"exit 2.*j\.yaml:3:1: title: bad"):
-        asyncio.run(run_sync(_Exit(2, '{"ok": false, "message": "j.yaml:3:1: title: bad"}'), journey))
-    register_secret("tok-very-secret-123")
-    with pytest.raises(SyncJobFailed, match=r"exit 1\): error: Miro unreachable \*\*\*") as err:
-        asyncio.run(run_sync(_Exit(1, "", "error: Miro unreachable tok-very-secret-123"), journey))
-    assert "tok-very-secret-123" not in str(err.value)
-
-
-_ORPHAN_PARENT = """
-import asyncio, sys
-from pathlib import Path
-from cjm_sync.workers.runner import SyncCommand, run_sync
-class Sleep(SyncCommand):
-    def argv(self, journey):
-        return [sys.executable, "-c", "import os, time; print(os.getpid(), flush=True); time.sleep(60)"]
-async def main():
-    import cjm_sync.workers.runner as r
-    proc_holder = []
-    orig = asyncio.create_subprocess_exec
-    async def spy(*a, **k):
-        p = await orig(*a, **k)
-        print(p.pid, flush=True)
-        return p
-    asyncio.create_subprocess_exec = spy
-    await run_sync(Sleep(config=Path("x").resolve()), Path("j.yaml"))
-asyncio.run(main())
-"""
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
-def test_a_killed_worker_takes_its_sync_child_with_it(tmp_path: Path) -> None:
-    parent = subprocess.Popen([sys.executable, "-c", _ORPHAN_PARENT], stdout=subprocess.PIPE, text=True, cwd=tmp_path)
-    try:
-        assert parent.stdout is not None
-        child_pid = int(parent.stdout.readline())
-        os.kill(child_pid, 0)  # alive
-        parent.send_signal(signal.SIGKILL)
-        parent.wait(10)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                os.kill(child_pid, 0)
-            except ProcessLookupError:
-                break
-            time.sleep(0.05)
-        else:
-            pytest.fail("the sync child outlived its killed worker")
-    finally:
-        if parent.poll() is None:
-            parent.kill()
-        if parent.stdout is not None:
-            parent.stdout.close()
 
 
 def _git(cwd: Path, *args: str) -> str:
