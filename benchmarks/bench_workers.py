@@ -1,13 +1,29 @@
 """One schedule tick of many journeys with 1, 2, 4 and 8 worker processes sharing one PostgreSQL.
 
-For each worker count: a fresh database (state + queue) and a fresh loopback Miro sandbox with Miro-like
-latency; N journeys (a starter map each, its own board); ``cjm-sync enqueue --all`` then N worker
-processes (``--concurrency 1`` each, ``--until-empty``) for the first tick (the initial push of every
-board) and again for a second tick (nothing changed: reads only). Prints wall time per tick, the
-speed-up over one worker, failed jobs, and a duplicate check (every board holds exactly the items of a
-clean push). Figures, not a test: nothing asserts on time.
+For each worker count: a fresh database (state + queue), a fresh loopback Miro sandbox with Miro-like
+latency (served from this process, so its call log and credit windows can be read and reset), and
+N journeys (a starter map each, its own board). The worker processes (``cjm-sync worker
+--concurrency C``, long-running as in production) start first; a tick is then ``enqueue`` of every
+journey until the queue holds no job waiting or running. Two ticks: the first pushes every board, the
+second finds nothing changed (reads only).
 
-    .venv/bin/python benchmarks/bench_workers.py                         # 200 journeys, 1/2/4/8 workers
+**Credit windows between ticks.** Real ticks are 15-30 minutes apart, so each starts with a fresh
+Miro credit window; the benchmark resets the sandbox's windows between ticks instead of sleeping.
+
+**Tokens.** Miro's budget (100,000 credits a minute) is per user per app (api-facts). ``--tokens K``
+models journeys whose boards are reached with K users' tokens (e.g. each client's own): the sandbox,
+which sees one token, grants K × 100,000 credits a minute, the sum of their budgets (exact when the
+load spreads evenly over the tokens). ``--tokens 1`` is one token for every journey: the tick then
+cannot end before ``(⌈credits ÷ 100,000⌉ − 1) × 60 s`` whatever the number of workers (the printed
+"budget floor").
+
+Prints per worker count: wall time per tick, speed-up over the first row, failed jobs, the duplicate
+check (every board holds the same number of items, every journey ran once per tick and no two runs
+of a journey overlapped), requests, 429 answers and credits per tick, and the load average. Figures,
+not a test: nothing asserts on time.
+
+    .venv/bin/python benchmarks/bench_workers.py                           # 200 journeys, 1/2/4/8, 20 tokens
+    .venv/bin/python benchmarks/bench_workers.py --tokens 1 --workers 1 4  # one shared token: the floor
     .venv/bin/python benchmarks/bench_workers.py --journeys 40 --workers 1 4 --latency 100
 
 PostgreSQL: ``CJM_BENCH_POSTGRES_URL`` (a server where the user may create databases), else a
@@ -17,39 +33,48 @@ throw-away cluster from the machine's binaries (as the tests make one).
 from __future__ import annotations
 
 import argparse
+import asyncio
+import itertools
 import json
+import math
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-import httpx
+import psycopg
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 from pg_cluster import PgCluster, start_cluster  # noqa: E402
 
+from cjm_sync.state import open_store  # noqa: E402
+from cjm_sync.workers.queue import enqueue, ensure_schema, make_app  # noqa: E402
+from connectors.miro.sandbox import Latency, MiroSandbox  # noqa: E402
+from connectors.miro.sandbox.ratelimit import RateLimiter  # noqa: E402
+
 TEMPLATE_TITLE = "template"
+MIRO_BUDGET = 100_000
+"""Credits per minute per user per app (developers.miro.com/reference/rate-limiting; api-facts.md)."""
 
 
-def cli(cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "cjm_sync", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
-    )
-
-
-def write_fleet(root: Path, count: int) -> None:
-    """``count`` journeys made from one starter map (ids and titles replaced), one board each."""
+def write_fleet(root: Path, count: int) -> list[str]:
+    """``count`` journeys made from one starter map (ids and titles replaced), one board each; their keys."""
     (root / "journeys").mkdir(parents=True)
-    done = cli(root, dict(os.environ), "init", "--title", TEMPLATE_TITLE, "-o", "template.yaml")
+    done = subprocess.run(
+        [sys.executable, "-m", "cjm_sync", "init", "--title", TEMPLATE_TITLE, "-o", "template.yaml"],
+        cwd=root, capture_output=True, text=True, check=False,
+    )  # fmt: skip
     if done.returncode != 0:
         raise SystemExit(done.stderr)
     template = (root / "template.yaml").read_text(encoding="utf-8")
     (root / "template.yaml").unlink()
-    entries = []
+    entries, keys = [], []
     for i in range(count):
         name = f"j{i:04d}"
         text = re.sub(r"(?m)^id: template$", f"id: {name}", template).replace(
@@ -59,99 +84,159 @@ def write_fleet(root: Path, count: int) -> None:
         entries.append(
             f'[[journeys]]\npath = "journeys/{name}.yaml"\nboard = {{ connector = "miro", target = "uXjV{name}=" }}\n'
         )
+        keys.append(f"journeys/{name}.yaml")
     (root / "cjm-sync.toml").write_text("\n".join(entries), encoding="utf-8")
+    return keys
 
 
-def serve_sandbox(cwd: Path, latency: int, jitter: int, credits: int) -> tuple[subprocess.Popen[str], str]:
-    server = subprocess.Popen(
-        [sys.executable, "-m", "cjm_sync", "sandbox", "miro", "--port", "0", "--fresh", "--create-boards",
-         "--latency", str(latency), "--jitter", str(jitter), "--credits-per-minute", str(credits)],
-        cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    assert server.stdout is not None
-    while True:
-        line = server.stdout.readline()
-        if not line:
-            raise SystemExit("the sandbox server did not start")
-        found = re.search(r"http://127\.0\.0\.1:\d+", line)
-        if found:
-            return server, found.group(0)
+@dataclass
+class Tick:
+    """One tick's figures."""
+
+    seconds: float
+    failed: int
+    requests: int
+    throttled: int
+    credits: int
 
 
-def board_items(base: str, board: str) -> int:
-    count, cursor = 0, None
-    with httpx.Client(base_url=base, headers={"Authorization": "Bearer bench"}, timeout=60) as client:
-        while True:
-            params = {"limit": "50", **({"cursor": cursor} if cursor else {})}
-            page = client.get(f"/v2/boards/{board}/items", params=params).json()
-            count += len(page["data"])
-            cursor = page.get("cursor")
-            if not cursor:
-                return count
+def open_jobs(url: str) -> tuple[int, int]:
+    """(jobs waiting or running, jobs failed) in the queue."""
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "SELECT count(*) FILTER (WHERE status IN ('todo', 'doing')), count(*) FILTER (WHERE status = 'failed') "
+            "FROM procrastinate_jobs"
+        ).fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1])
 
 
-def tick(root: Path, env: dict[str, str], workers: int) -> tuple[float, int]:
-    """Queue every journey, run ``workers`` worker processes until the queue is empty: (seconds, failed)."""
-    queued = cli(root, env, "enqueue", "--all")
-    if queued.returncode != 0:
-        raise SystemExit(queued.stderr)
+def run_tick(url: str, keys: list[str], sandbox: MiroSandbox, budget: int, timeout: float) -> Tick:
+    """Queue every journey and wait until no job waits or runs; the sandbox starts a fresh credit window."""
+    sandbox.rate_limiter = RateLimiter(sandbox.clock, budget)  # ticks 15+ minutes apart: a fresh window
+    sandbox.reset_calls()
+    _, failed_before = open_jobs(url)
     started = time.monotonic()
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "cjm_sync", "-q", "worker", "--concurrency", "1", "--until-empty"],
-            cwd=root,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(workers)
-    ]
-    for proc in procs:
-        proc.wait()
+    asyncio.run(enqueue(make_app(url), keys, options={}))
+    while time.monotonic() - started < timeout:
+        waiting, failed = open_jobs(url)
+        if waiting == 0:
+            break
+        time.sleep(0.1)
+    else:
+        raise SystemExit(f"the tick did not finish within {timeout:g} s")
     elapsed = time.monotonic() - started
-    jobs = json.loads(cli(root, env, "--json", "jobs", "--limit", "100000").stdout)["jobs"]
-    return elapsed, sum(1 for j in jobs if j["status"] != "succeeded")
+    calls = sandbox.calls
+    return Tick(
+        seconds=round(elapsed, 1),
+        failed=failed - failed_before,
+        requests=len(calls),
+        throttled=sum(1 for c in calls if c.status == 429),
+        credits=sum(c.credits for c in calls),
+    )
 
 
-def run_one(
-    cluster: PgCluster, count: int, workers: int, latency: int, jitter: int, credits: int
-) -> dict[str, float | int]:
+def start_workers(
+    root: Path, env: dict[str, str], url: str, count: int, concurrency: int
+) -> list[subprocess.Popen[bytes]]:
+    """``count`` long-running worker processes, returned once all have registered with the queue."""
+    command = [sys.executable, "-m", "cjm_sync", "-q", "worker", "--concurrency", str(concurrency)]
+    out = subprocess.DEVNULL
+    procs = [subprocess.Popen(command, cwd=root, env=env, stdout=out, stderr=out) for _ in range(count)]
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        with psycopg.connect(url) as conn:
+            row = conn.execute("SELECT count(*) FROM procrastinate_workers").fetchone()
+        if row is not None and row[0] >= count:
+            return procs
+        if any(p.poll() is not None for p in procs):
+            raise SystemExit("a worker exited at start")
+        time.sleep(0.2)
+    raise SystemExit("the workers did not start")
+
+
+def stop_workers(procs: list[subprocess.Popen[bytes]]) -> None:
+    for proc in procs:
+        proc.send_signal(signal.SIGTERM)
+    for proc in procs:
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def no_duplicates(url: str, keys: list[str], sandbox: MiroSandbox, ticks: int) -> bool:
+    """Every board holds the same non-zero number of items, every journey ran ``ticks`` times (once a
+    tick) and no two runs of one journey overlapped."""
+    sizes = {len(board.items) for board in sandbox.store.boards.values()}
+    if len(sandbox.store.boards) != len(keys) or len(sizes) != 1 or 0 in sizes:
+        return False
+    store = open_store(url)
+    try:
+        for key in keys:
+            runs = sorted(store.runs(Path(key).stem, limit=ticks + 5), key=lambda r: r.started_at)
+            if len(runs) != ticks or any(r.outcome is None or r.outcome.value != "ok" for r in runs):
+                return False
+            for earlier, later in itertools.pairwise(runs):
+                if earlier.ended_at is None or earlier.ended_at > later.started_at:
+                    return False
+    finally:
+        store.close()
+    return True
+
+
+@dataclass
+class Row:
+    """One worker count's figures."""
+
+    workers: int
+    first: Tick
+    noop: Tick
+    no_duplicates: bool
+    load: str
+
+
+def run_one(cluster: PgCluster, args: argparse.Namespace, workers: int) -> Row:
+    budget = args.tokens * MIRO_BUDGET
+    sandbox = MiroSandbox(
+        credits_per_minute=budget, latency=Latency(args.latency / 1000, args.jitter / 1000), auto_create_boards=True
+    )
+    server = sandbox.serve()
     with TemporaryDirectory(prefix="cjm-bench-workers-") as tmp:
         root = Path(tmp)
-        write_fleet(root, count)
-        server, base = serve_sandbox(root, latency, jitter, credits)
+        keys = write_fleet(root, args.journeys)
+        url = cluster.new_database()
+        env = {**os.environ, "CJM_STATE_URL": url, "CJM_MIRO_BASE_URL": server.base_url,
+               "MIRO_ACCESS_TOKEN": "bench-token-0001"}  # fmt: skip
+        asyncio.run(ensure_schema(make_app(url), url))
+        open_store(url).close()  # migrate the state once, before the workers race to
+        procs = start_workers(root, env, url, workers, args.concurrency)
         try:
-            env = {**os.environ, "CJM_STATE_URL": cluster.new_database(), "CJM_MIRO_BASE_URL": base,
-                   "MIRO_ACCESS_TOKEN": "bench"}  # fmt: skip
-            first, failed_first = tick(root, env, workers)
-            second, failed_second = tick(root, env, workers)
-            sizes = {board_items(base, f"uXjVj{i:04d}=") for i in range(count)}
+            before = os.getloadavg()[0]
+            first = run_tick(url, keys, sandbox, budget, args.timeout)
+            noop = run_tick(url, keys, sandbox, budget, args.timeout)
+            after = os.getloadavg()[0]
         finally:
-            server.kill()
-            server.wait()
-            if server.stdout is not None:
-                server.stdout.close()
-    return {
-        "workers": workers,
-        "first_tick_s": round(first, 1),
-        "noop_tick_s": round(second, 1),
-        "failed_jobs": failed_first + failed_second,
-        "distinct_board_sizes": len(sizes),
-    }
+            stop_workers(procs)
+            server.shutdown()
+        return Row(workers, first, noop, no_duplicates(url, keys, sandbox, 2), f"{before:.1f}→{after:.1f}")
+
+
+def floor_seconds(credits: int, budget: int) -> int:
+    """The least time Miro's fixed one-minute windows force on ``credits`` spent against ``budget``."""
+    return max(0, math.ceil(credits / budget) - 1) * 60
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--journeys", type=int, default=200)
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4, 8])
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4, 8], help="worker processes per row")
+    parser.add_argument("--concurrency", type=int, default=1, help="jobs each worker process runs at once")
     parser.add_argument("--latency", type=int, default=100, help="ms per request (plus --jitter)")
     parser.add_argument("--jitter", type=int, default=50)
-    parser.add_argument(
-        "--credits-per-minute",
-        type=int,
-        default=100_000,
-        help="the sandbox's Miro credit budget for the one token all journeys share (Miro's: 100,000)",
-    )
+    parser.add_argument("--tokens", type=int, default=20, help="Miro tokens the journeys' boards spread over")
+    parser.add_argument("--timeout", type=float, default=3600.0, help="seconds a tick may take at most")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -161,28 +246,33 @@ def main() -> int:
     cluster = start_cluster()
     if isinstance(cluster, str):
         raise SystemExit(f"no PostgreSQL: {cluster}")
+    rows: list[Row] = []
     try:
-        rows = [
-            run_one(cluster, args.journeys, n, args.latency, args.jitter, args.credits_per_minute) for n in args.workers
-        ]
+        for n in args.workers:
+            rows.append(run_one(cluster, args, n))
+            print(json.dumps(asdict(rows[-1])), file=sys.stderr, flush=True)  # progress: one row at a time
     finally:
         cluster.stop()
-    base_first = rows[0]["first_tick_s"]
-    base_noop = rows[0]["noop_tick_s"]
     if args.json:
-        print(json.dumps(rows, indent=2))
+        print(json.dumps([asdict(r) for r in rows], indent=2))
         return 0
+    budget = args.tokens * MIRO_BUDGET
     print(
-        f"{args.journeys} journeys, sandbox latency {args.latency}+0..{args.jitter} ms, "
-        f"{args.credits_per_minute:,} credits/min for the shared token, {os.cpu_count()} CPU(s)"
+        f"{args.journeys} journeys, Miro sandbox latency {args.latency}+0..{args.jitter} ms, {args.tokens} token(s) "
+        f"= {budget:,} credits/min, worker processes × {args.concurrency} job(s) each, {os.cpu_count()} CPU(s)"
     )
-    print(f"{'workers':>7} {'first tick s':>13} {'speed-up':>9} {'no-op tick s':>13} {'speed-up':>9} "
-          f"{'failed':>7} {'boards ok':>10}")  # fmt: skip
+    print(
+        f"{'workers':>7} {'tick 1 s':>9} {'speed-up':>8} {'floor s':>7} {'tick 2 s':>9} {'speed-up':>8} "
+        f"{'failed':>6} {'no dup':>6} {'requests':>9} {'429s':>5} {'credits':>17} {'load':>9}"
+    )
     for row in rows:
+        first, noop = row.first, row.noop
         print(
-            f"{row['workers']:>7} {row['first_tick_s']:>13} {base_first / row['first_tick_s']:>8.1f}x "
-            f"{row['noop_tick_s']:>13} {base_noop / row['noop_tick_s']:>8.1f}x {row['failed_jobs']:>7} "
-            f"{'yes' if row['distinct_board_sizes'] == 1 else 'NO':>10}"
+            f"{row.workers:>7} {first.seconds:>9} {rows[0].first.seconds / first.seconds:>7.1f}× "
+            f"{floor_seconds(first.credits, budget):>7} {noop.seconds:>9} "
+            f"{rows[0].noop.seconds / noop.seconds:>7.1f}× {first.failed + noop.failed:>6} "
+            f"{'yes' if row.no_duplicates else 'NO':>6} {f'{first.requests}+{noop.requests}':>9} "
+            f"{first.throttled + noop.throttled:>5} {f'{first.credits:,}+{noop.credits:,}':>17} {row.load:>9}"
         )
     return 0
 
