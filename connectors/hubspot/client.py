@@ -7,6 +7,11 @@
 - full loads: ``GET …/{objectType}`` pages of 100 (no cap);
 - metadata: pipelines with their stages, one property's options (lifecycle stages, directions …).
 
+Within one client (one run) a count with the same filters is asked once, and pipelines and property
+definitions are read once; :attr:`HubSpotClient.purposes` counts the requests by purpose (``pipelines``,
+``properties``, ``search-count``, ``search-page``, ``list-page``, ``batch-read``) for ``--json`` and the
+benchmark.
+
 Paths are date-versioned by default (``/crm/objects/2026-09/…``); ``api_version = "v3"`` uses
 ``/crm/v3/…``. Search has its own rate-limit bucket (5 requests/s per account, no headers), kept here
 apart from the burst limit the core limiter learns from ``X-HubSpot-RateLimit-*``. Request bodies follow
@@ -16,7 +21,9 @@ the official spec files (``specs/hubspot/2026-09``): ``after``, ``filterGroups``
 
 from __future__ import annotations
 
+import json
 import logging
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -73,9 +80,18 @@ class HubSpotClient:
         self.api = api
         self.paths = paths
         self._search_limiter = search_limiter or RequestRateLimiter(SEARCH_PER_SECOND, 1.0)
+        self.purposes: Counter[str] = Counter()
+        """Requests sent, by purpose (retries of one request count once; ``api.stats`` counts the wire)."""
+        self._counts: dict[str, int] = {}
+        self._metadata: dict[str, Any] = {}
+
+    @staticmethod
+    def _count_key(obj: str, groups: Sequence[Group]) -> str:
+        return json.dumps([obj, list(groups)], sort_keys=True)
 
     def _search(self, obj: str, body: Mapping[str, Any]) -> dict[str, Any]:
         self._search_limiter.acquire(1)
+        self.purposes["search-count" if body.get("limit") == 1 else "search-page"] += 1
         response = self.api.request(
             "POST", f"{self.paths.objects}/{obj}/search", json=dict(body), kind=CallKind.SEARCH, idempotent=True
         )
@@ -83,25 +99,51 @@ class HubSpotClient:
         return data if isinstance(data, dict) else {}
 
     def count(self, obj: str, groups: Sequence[Group]) -> int:
-        """How many records match ``groups`` (OR of AND-groups): one search, ``limit=1``, its ``total``."""
-        body = {"filterGroups": [{"filters": g} for g in groups], "sorts": [], "properties": ["hs_object_id"]}
-        data = self._search(obj, {**body, "limit": 1, "after": "0"})
-        return int(data.get("total") or 0)
+        """How many records match ``groups`` (OR of AND-groups): one search, ``limit=1``, its ``total``
+        — asked once per client: the same object and filters again answer from memory."""
+        key = self._count_key(obj, groups)
+        if key not in self._counts:
+            body = {"filterGroups": [{"filters": g} for g in groups], "sorts": [], "properties": ["hs_object_id"]}
+            data = self._search(obj, {**body, "limit": 1, "after": "0"})
+            self._counts[key] = int(data.get("total") or 0)
+        return self._counts[key]
+
+    def known_count(self, obj: str, groups: Sequence[Group], total: int) -> None:
+        """Remember a count learnt another way (a search page's ``total``, records counted in a page), so
+        :meth:`count` with the same filters costs nothing."""
+        self._counts[self._count_key(obj, groups)] = total
+
+    def page(
+        self, obj: str, groups: Sequence[Group], properties: Sequence[str], *, sort: str | None = None, after: str = "0"
+    ) -> dict[str, Any]:
+        """One search page of up to 200 records: ``{"total", "results", "paging"?}`` (its ``total`` is
+        remembered as the count of ``groups``)."""
+        body = {
+            "filterGroups": [{"filters": g} for g in groups],
+            "sorts": [sort] if sort else [],
+            "properties": list(properties),
+            "limit": SEARCH_PAGE,
+            "after": after,
+        }
+        data = self._search(obj, body)
+        if "total" in data:
+            self.known_count(obj, groups, int(data.get("total") or 0))
+        return data
 
     def search(
-        self, obj: str, groups: Sequence[Group], properties: Sequence[str], *, sort: str | None = None
+        self,
+        obj: str,
+        groups: Sequence[Group],
+        properties: Sequence[str],
+        *,
+        sort: str | None = None,
+        start: str = "0",
     ) -> Iterator[dict[str, Any]]:
-        """Every matching record (≤ 10,000; the caller splits larger ranges), 200 per page."""
-        after = "0"
+        """Every matching record from offset ``start`` (≤ 10,000 in all; the caller splits larger
+        ranges), 200 per page."""
+        after = start
         while True:
-            body = {
-                "filterGroups": [{"filters": g} for g in groups],
-                "sorts": [sort] if sort else [],
-                "properties": list(properties),
-                "limit": SEARCH_PAGE,
-                "after": after,
-            }
-            data = self._search(obj, body)
+            data = self.page(obj, groups, properties, sort=sort, after=after)
             yield from data.get("results") or []
             following = ((data.get("paging") or {}).get("next") or {}).get("after")
             if not following or int(following) + SEARCH_PAGE > SEARCH_CAP:
@@ -111,24 +153,34 @@ class HubSpotClient:
     def changed_since(
         self, obj: str, modified: str, since: datetime, properties: Sequence[str]
     ) -> Iterator[dict[str, Any]]:
-        """Records with ``modified >= since``, ascending; past 10,000 results the query restarts at the
-        last modification time seen (records seen twice are harmless: callers upsert by id). Raises
-        ``RuntimeError`` if more than 10,000 records share one modification time (callers reload fully)."""
+        """Records with ``modified >= since``, ascending (:meth:`ascending` on the modification time)."""
+        return self.ascending(obj, modified, since, properties)
+
+    def ascending(
+        self, obj: str, prop: str, since: datetime, properties: Sequence[str], *, until: datetime | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Records with ``since <= prop`` (``< until`` if given), sorted ascending on ``prop``; past
+        10,000 results the query restarts at the last ``prop`` value seen — the time range is split
+        where the cap would be, never paged past (records seen twice are harmless: callers upsert by
+        id). Raises ``RuntimeError`` if more than 10,000 records share one value (callers reload
+        through the list endpoint)."""
         start = since
-        wanted = sorted({*properties, modified})
+        wanted = sorted({*properties, prop})
         while True:
-            group = [{"propertyName": modified, "operator": "GTE", "value": epoch_ms(start)}]
+            group = [{"propertyName": prop, "operator": "GTE", "value": epoch_ms(start)}]
+            if until is not None:
+                group.append({"propertyName": prop, "operator": "LT", "value": epoch_ms(until)})
             seen = 0
             last: datetime | None = None
-            for record in self.search(obj, [group], wanted, sort=modified):
+            for record in self.search(obj, [group], wanted, sort=prop):
                 seen += 1
-                stamp = instant((record.get("properties") or {}).get(modified))
+                stamp = instant((record.get("properties") or {}).get(prop))
                 last = stamp or last
                 yield record
             if seen < SEARCH_CAP:
                 return
             if last is None or last <= start:
-                raise RuntimeError(f"more than {SEARCH_CAP} {obj} share one {modified}")
+                raise RuntimeError(f"more than {SEARCH_CAP} {obj} share one {prop}")
             start = last
 
     def list_all(self, obj: str, properties: Sequence[str], *, archived: bool = False) -> Iterator[dict[str, Any]]:
@@ -143,6 +195,7 @@ class HubSpotClient:
             }
             if after:
                 params["after"] = after
+            self.purposes["list-page"] += 1
             data = self.api.get_json(f"{self.paths.objects}/{obj}", params=params, kind=CallKind.LIST)
             yield from (data or {}).get("results") or []
             after = (((data or {}).get("paging") or {}).get("next") or {}).get("after")
@@ -150,15 +203,23 @@ class HubSpotClient:
                 return
 
     def pipelines(self, obj: str) -> list[dict[str, Any]]:
-        """The object's pipelines (stages included), unarchived, in display order (ties by label)."""
-        data = self.api.get_json(f"{self.paths.pipelines}/{obj}", kind=CallKind.GET) or {}
+        """The object's pipelines (stages included), unarchived, in display order (ties by label); read
+        once per client."""
+        data = self._read_metadata(f"{self.paths.pipelines}/{obj}", "pipelines") or {}
         found = [p for p in data.get("results") or [] if not p.get("archived")]
         return sorted(found, key=lambda p: (int(p.get("displayOrder") or 0), str(p.get("label"))))
 
     def property(self, obj: str, name: str) -> dict[str, Any]:
-        """One property definition (``options`` with ``value``, ``label``, ``displayOrder``, ``hidden``)."""
-        data = self.api.get_json(f"{self.paths.properties}/{obj}/{name}", kind=CallKind.GET)
+        """One property definition (``options`` with ``value``, ``label``, ``displayOrder``, ``hidden``);
+        read once per client."""
+        data = self._read_metadata(f"{self.paths.properties}/{obj}/{name}", "properties")
         return data if isinstance(data, dict) else {}
+
+    def _read_metadata(self, path: str, purpose: str) -> Any:
+        if path not in self._metadata:
+            self.purposes[purpose] += 1
+            self._metadata[path] = self.api.get_json(path, kind=CallKind.GET)
+        return self._metadata[path]
 
 
 def stages_in_order(pipeline: Mapping[str, Any]) -> list[dict[str, Any]]:

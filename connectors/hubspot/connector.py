@@ -12,8 +12,8 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any, ClassVar, Final
 
 import httpx
@@ -36,7 +36,8 @@ from cjm_sync.plugins import (
 )
 from connectors.hubspot import keys as hs_keys
 from connectors.hubspot.client import HubSpotClient, Paths, between, one_of, options_in_order
-from connectors.hubspot.keys import STAGE_KINDS, TOUCHPOINT_KINDS, SourceKey, modified_property
+from connectors.hubspot.counting import count_windows
+from connectors.hubspot.keys import STAGE_KINDS, TOUCHPOINT_KINDS, SourceKey
 from connectors.hubspot.limits import BurstLimiter, is_daily, retry_delay
 from connectors.hubspot.metrics import (
     Entrant,
@@ -48,13 +49,12 @@ from connectors.hubspot.metrics import (
 )
 from connectors.hubspot.settings import DEFAULT_BASE_URL, HubSpotSettings, auth_from_env
 from connectors.hubspot.stages import StageInfo, lifecycle_stages, pipeline_stages
+from connectors.hubspot.streams import Scope, StreamSync
 from connectors.hubspot.values import instant
 
 log = logging.getLogger(__name__)
 
 SANDBOX_TOKEN: Final = "sandbox-token"  # noqa: S105 - the emulator's fixed token
-CONSISTENCY_LAG: Final = timedelta(minutes=2)
-"""Watermarks stay this far behind the newest modification seen: search is eventually consistent."""
 VALUE_PROPERTIES: Final = {
     "tickets": ("source_type", "createdate", "time_to_first_agent_reply", "time_to_close"),
     "feedback_submissions": ("hs_survey_type", "hs_response_value", "hs_createdate"),
@@ -158,8 +158,10 @@ class HubSpotConnector:
         return hs_keys.problem(key)
 
     def api_calls(self) -> dict[str, Any]:
-        """Calls by kind (``search``, ``list``, ``get`` …), retries and rate-limit waits."""
-        return self.client.api.stats.to_dict()
+        """Calls by kind (``search``, ``list``, ``get`` …), retries and rate-limit waits, plus
+        ``by_purpose``: requests by what they read (``pipelines``, ``properties``, ``search-count``,
+        ``search-page``, ``list-page``, ``batch-read``; a retried request counts once)."""
+        return {**self.client.api.stats.to_dict(), "by_purpose": dict(sorted(self.client.purposes.items()))}
 
     def close(self) -> None:
         """Close the HTTP client."""
@@ -193,11 +195,7 @@ class HubSpotConnector:
         for obj, kind in TOUCHPOINT_KINDS.items():
             for option in self._property_options(obj, kind.property):
                 value = str(option["value"])
-                groups = [one_of(kind.property, [value])]
-                current = self.client.count(obj, [[*groups, *between(kind.time, window.start, window.end)]])
-                previous = self.client.count(
-                    obj, [[*groups, *between(kind.time, window.previous.start, window.previous.end)]]
-                )
+                current, previous = count_windows(self.client, obj, one_of(kind.property, [value]), kind.time, window)
                 if current or previous:
                     label = f"{kind.label}: {option.get('label') or value}"
                     key = f"hubspot:{obj}:{value}"
@@ -235,12 +233,16 @@ class HubSpotConnector:
             parsed[link.entity] = mine
         all_keys = [k for ks in parsed.values() for k in ks]
         stages = self._stages({k.kind for k in all_keys if k.role == "stage"})
-        needed = self._cached_properties(all_keys, stages)
+        cached: dict[str, str] = {}
         streams: dict[str, str] = {}
-        for obj, props in needed.items():
+        """Streams that hold every record of their object with a touchpoint time in both windows (the
+        object's touchpoint keys are counted from them); ``cached`` has every stream."""
+        for obj, scope in self._scopes(all_keys, stages).items():
             stream = f"{obj}@{self.portal}"
-            streams[obj] = stream
-            mark = self._sync(cache, stream, obj, props, full=request.full)
+            cached[obj] = stream
+            if obj in TOUCHPOINT_KINDS and TOUCHPOINT_KINDS[obj].time in scope.times:
+                streams[obj] = stream
+            mark = StreamSync(self.client, cache, stream, scope).run(request.window.previous.start, full=request.full)
             if mark is not None:
                 result.watermarks[stream] = mark
         for link in request.links:
@@ -250,67 +252,25 @@ class HubSpotConnector:
             if link.kind == "touchpoint":
                 result.facts += self._touchpoint_facts(link, sources, request.window, cache, streams, result.warnings)
             else:
-                result.facts += self._stage_facts(
-                    link, sources, request.window, cache, streams, stages, result.warnings
-                )
+                result.facts += self._stage_facts(link, sources, request.window, cache, cached, stages, result.warnings)
         return result
 
     @staticmethod
-    def _cached_properties(
-        all_keys: Sequence[SourceKey], stages: Mapping[str, StageInfo]
-    ) -> dict[str, tuple[str, ...]]:
+    def _scopes(all_keys: Sequence[SourceKey], stages: Mapping[str, StageInfo]) -> dict[str, Scope]:
+        """Per cached object: the properties its metrics need, and the record times that put a record in
+        the windows (a touchpoint's time; the entry times of the linked stages only)."""
         props: dict[str, set[str]] = defaultdict(set)
+        times: dict[str, set[str]] = defaultdict(set)
         for key in all_keys:
             if key.role == "touchpoint" and key.kind in VALUE_PROPERTIES:
                 props[key.kind].update(VALUE_PROPERTIES[key.kind])
-        stage_objects = {STAGE_KINDS[k.kind] for k in all_keys if k.role == "stage"}
-        for info in stages.values():
-            if info.object in stage_objects:
+                times[key.kind].add(TOUCHPOINT_KINDS[key.kind].time)
+            elif key.role == "stage" and key.key in stages:
+                times[stages[key.key].object].update(stages[key.key].entry)
+        for info in stages.values():  # every stage's entry and exit: conversion looks at later stages
+            if info.object in times:
                 props[info.object].update(info.properties)
-        return {obj: tuple(sorted(names)) for obj, names in sorted(props.items())}
-
-    def _sync(
-        self, cache: RecordCache, stream: str, obj: str, props: tuple[str, ...], *, full: bool
-    ) -> datetime | None:
-        """Bring the cached records of ``obj`` up to date; returns the stream's new watermark."""
-        modified = modified_property(obj)
-        fingerprint = hashlib.sha256("\n".join(props).encode()).hexdigest()[:16]
-        mark = cache.watermark(stream)
-        newest: list[datetime] = []
-
-        def rows(records: Iterable[dict[str, Any]]) -> Iterator[tuple[str, dict[str, Any]]]:
-            for record in records:
-                values = record.get("properties") or {}
-                stamp = instant(values.get(modified)) or instant(record.get("updatedAt"))
-                if stamp is not None and (not newest or stamp > newest[0]):
-                    newest[:] = [stamp]
-                yield str(record["id"]), {name: values.get(name) for name in props}
-
-        def reload() -> None:
-            cache.clear(stream)
-            cache.put(stream, rows(self.client.list_all(obj, [*props, modified])))
-            cache.set_memo(stream, {"properties": fingerprint, "object": obj})
-
-        if full or mark is None or cache.get_memo(stream).get("properties") != fingerprint:
-            reload()
-        else:
-            total = self.client.count(obj, [])
-            try:
-                cache.put(stream, rows(self.client.changed_since(obj, modified, mark, props)))
-            except RuntimeError as exc:
-                log.info("hubspot %s: %s; reloading through the list endpoint", obj, exc)
-                reload()
-            else:
-                if cache.count(stream) > total:  # records were archived: drop them
-                    cache.delete(
-                        stream, (str(r["id"]) for r in self.client.list_all(obj, ["hs_object_id"], archived=True))
-                    )
-                if cache.count(stream) != total:  # still off (deleted for good, missed): read it all again
-                    log.info("hubspot %s: %d cached, %d in the portal; reloading", obj, cache.count(stream), total)
-                    reload()
-        if not newest:
-            return mark
-        return max(newest[0] - CONSISTENCY_LAG, mark) if mark is not None and not full else newest[0] - CONSISTENCY_LAG
+        return {obj: Scope.of(obj, props[obj], times[obj]) for obj in sorted(times)}
 
     def _check_value(self, obj: str, prop: str, value: str, entity: str, warnings: list[str]) -> None:
         """Warn when ``value`` is not one of the property's options (only asked when it had no records)."""
@@ -371,9 +331,7 @@ class HubSpotConnector:
                     if value not in seen_values:
                         self._check_value(obj, kind.property, value, link.entity, warnings)
                 continue
-            match = one_of(kind.property, values)
-            now = self.client.count(obj, [[match, *between(kind.time, window.start, window.end)]])
-            before = self.client.count(obj, [[match, *between(kind.time, window.previous.start, window.previous.end)]])
+            now, before = count_windows(self.client, obj, one_of(kind.property, values), kind.time, window)
             if not now and not before:
                 for value in values:
                     self._check_value(obj, kind.property, value, link.entity, warnings)

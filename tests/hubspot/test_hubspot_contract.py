@@ -34,13 +34,18 @@ def test_discover_and_pulls_are_valid_in_both_path_styles(
     first = connector.pull(PullRequest("j", LINKS, window), StoreRecordCache(store, "r1", "j", "hubspot"))
     with store.transaction():
         store.crm_commit("r1", "j", "hubspot", first.watermarks)
-    connector.pull(PullRequest("j", LINKS, window), StoreRecordCache(store, "r2", "j", "hubspot"))
+    second = connector.pull(PullRequest("j", LINKS, window), StoreRecordCache(store, "r2", "j", "hubspot"))
+    with store.transaction():
+        store.crm_commit("r2", "j", "hubspot", second.watermarks)
+    earlier = Window(window.start - timedelta(days=45), window.end - timedelta(days=45))  # a gap to fill
+    connector.pull(PullRequest("j", LINKS, earlier), StoreRecordCache(store, "r3", "j", "hubspot"))
+    connector.pull(PullRequest("j", LINKS, window, full=True), StoreRecordCache(store, "r4", "j", "hubspot"))
     assert checking.checked > 40
     objects = {p for p in checking.paths if "/objects/" in p}
     assert objects
     assert all(prefix in p for p in objects)
     assert any(p.endswith("/search") for p in objects)
-    assert any(p.startswith("GET") for p in objects)  # the list endpoint (full load)
+    assert any(p.startswith("GET") for p in objects)  # the list endpoint (--full)
 
 
 def _exchange(sandbox: HubSpotSandbox, method: str, path: str, **kwargs: object) -> httpx.Response:

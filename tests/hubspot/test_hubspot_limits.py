@@ -138,8 +138,8 @@ def test_search_is_paced_apart_from_the_burst_limit() -> None:
     client = HubSpotClient(
         api, Paths.for_version("2026-09"), search_limiter=RequestRateLimiter(5, 1.0, clock=lambda: now[0], sleep=sleep)
     )
-    for _ in range(6):
-        client.count("calls", [])
+    for index in range(6):  # six different counts (the same count twice is asked once)
+        client.count("calls", [[{"propertyName": "hs_object_id", "operator": "GT", "value": str(index)}]])
     for _ in range(20):
         client.pipelines("deals")  # not searches: no pacing
     assert len(slept) == 1

@@ -1,0 +1,162 @@
+"""What HubSpot reads cost, request by request, on a seeded portal (request counts are deterministic).
+
+Each expected figure is computed here from the generator's records in plain Python — the fewest requests
+the definitions allow (docs/crm.md "Request budget") — and compared with what the connector sent:
+
+* discover: the pipelines and property definitions once each, one ``limit=1`` count per stage, and per
+  touchpoint key one search over both windows (its ``total``), plus one count of the current window only
+  when the key has more records than fit on that page (200);
+* first pull: no list pages; the cached objects' records are searched from the earliest window start on
+  (⌈records/200⌉ pages per query of ≤ 5 record times);
+* ``--full``: the cached objects through the list endpoint, ⌈records/100⌉ pages each;
+* rerun after 50 changes: at most a third of ``--full``, the same values.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from hubspot_support import ANCHOR, ConnectorFactory, unthrottled
+from reference import TIME, VALUE, when
+from test_hubspot_incremental import change_randomly, values
+
+from cjm_sync.plugins import DiscoverRequest, PullRequest, PullResult, SourceLink, Window
+from cjm_sync.state import SQLiteStateStore
+from cjm_sync.state.crm_cache import StoreRecordCache
+from connectors.hubspot.sandbox import HubSpotSandbox
+
+WINDOW = Window(ANCHOR - timedelta(days=30), ANCHOR)
+LINKS = (
+    SourceLink("touchpoint:calls", "touchpoint", ("hubspot:calls:INBOUND", "hubspot:calls:OUTBOUND")),
+    SourceLink("touchpoint:fwd", "touchpoint", ("hubspot:emails:FORWARDED_EMAIL",)),
+    SourceLink("touchpoint:support", "touchpoint", ("hubspot:tickets:CHAT", "hubspot:tickets:EMAIL")),
+    SourceLink("touchpoint:nps", "touchpoint", ("hubspot:feedback_submissions:NPS",)),
+    SourceLink("stage:consider", "stage", ("hubspot:deal-stage:default:qualifiedtobuy",)),
+    SourceLink("stage:lead", "stage", ("hubspot:lifecycle:lead",)),
+)
+CACHED_TIMES = {
+    "tickets": ["createdate"],
+    "feedback_submissions": ["hs_createdate"],
+    "deals": ["hs_v2_date_entered_qualifiedtobuy"],
+    "contacts": ["hs_lifecyclestage_lead_date", "hs_v2_date_entered_lead"],
+}
+"""The record times that put a record of each cached object in the windows (for LINKS)."""
+
+
+def in_range(records: Iterable[dict[str, Any]], times: Sequence[str], start: datetime) -> int:
+    return sum(1 for r in records if any((at := when(r.get(t))) is not None and at >= start for t in times))
+
+
+def two_window_cost(sandbox: HubSpotSandbox, obj: str, values_: set[str], window: Window) -> int:
+    """One search over both windows; a second (current window) when the matches exceed one page."""
+    matching = [
+        r
+        for r in sandbox.records(obj)
+        if r.get(VALUE[obj]) in values_ and window.previous.start <= when(r[TIME[obj]]) < window.end  # type: ignore[operator]
+    ]
+    return 1 if len(matching) <= 200 else 2
+
+
+def pull(
+    connect: ConnectorFactory, sandbox: HubSpotSandbox, store: SQLiteStateStore, run: str, **options: Any
+) -> tuple[PullResult, dict[str, Any]]:
+    connector, _ = connect(sandbox)
+    request = PullRequest("j", LINKS, options.get("window", WINDOW), full=options.get("full", False))
+    result = connector.pull(request, StoreRecordCache(store, run, "j", "hubspot"))
+    with store.transaction():
+        store.crm_commit(run, "j", "hubspot", result.watermarks)
+    return result, connector.api_calls()
+
+
+@pytest.fixture(scope="module")
+def portal() -> HubSpotSandbox:
+    return unthrottled(HubSpotSandbox.generate("b2b_saas", 10_000, anchor=ANCHOR))
+
+
+def test_discover_costs_the_floor(portal: HubSpotSandbox, connect: ConnectorFactory) -> None:
+    connector, _ = connect(portal)
+    found = connector.discover(DiscoverRequest(WINDOW))
+    stages = sum(len(p["stages"]) for obj in ("deals", "tickets") for p in portal.portal.pipelines[obj])
+    stages += len(next(p for p in portal.portal.properties["contacts"] if p["name"] == "lifecyclestage")["options"])
+    keys = [(obj, o["value"]) for obj in TIME for o in portal.portal.properties[obj][0]["options"]]
+    per_key = sum(two_window_cost(portal, obj, {value}, WINDOW) for obj, value in keys)
+    calls = connector.api_calls()
+    assert calls["by_purpose"] == {
+        "pipelines": 2,
+        "properties": 1 + len(TIME),  # lifecycle stages + one key property per touchpoint object
+        "search-count": stages + sum(two_window_cost(portal, o, {v}, WINDOW) - 1 for o, v in keys),
+        "search-page": len(keys),
+    }
+    assert calls["calls"] == 2 + 1 + len(TIME) + stages + per_key
+    assert per_key < 2 * len(keys)  # small keys cost one search, not two
+    assert len(found.touchpoints) == len(keys)
+
+
+def test_first_pull_full_and_rerun_budgets(connect: ConnectorFactory, store: SQLiteStateStore) -> None:
+    sandbox = unthrottled(HubSpotSandbox.generate("b2b_saas", 10_000, anchor=ANCHOR))
+    first, first_calls = pull(connect, sandbox, store, "r0")
+    counted = two_window_cost(sandbox, "calls", {"INBOUND", "OUTBOUND"}, WINDOW) + two_window_cost(
+        sandbox, "emails", {"FORWARDED_EMAIL"}, WINDOW
+    )
+    loads = sum(
+        math.ceil(max(in_range(sandbox.records(obj), times, WINDOW.previous.start), 1) / 200)
+        for obj, times in CACHED_TIMES.items()
+    )
+    assert first_calls["by_purpose"] == {
+        "pipelines": 1,  # deals
+        "properties": 1,  # lifecycle stages
+        "search-count": counted - 2,
+        "search-page": 2 + loads,
+    }
+    listing = sum(math.ceil(len(sandbox.records(obj)) / 100) for obj in CACHED_TIMES)
+    assert loads * 5 < listing  # the windows' records, not every record
+
+    full, full_calls = pull(connect, sandbox, store, "f0", full=True)
+    assert values(full) == values(first)
+    assert full_calls["by_purpose"]["list-page"] == listing
+
+    change_randomly(sandbox, random.Random(5), 50)
+    rerun, rerun_calls = pull(connect, sandbox, store, "r1")
+    fresh, fresh_calls = pull(connect, sandbox, store, "f1", full=True)
+    assert values(rerun) == values(fresh)
+    assert rerun_calls["calls"] * 3 <= fresh_calls["calls"], (rerun_calls, fresh_calls)
+    chunks = sum(math.ceil(len(times) / 5) for times in CACHED_TIMES.values())
+    # metadata, the counts, per query of record times one count and one page of changes, and one page
+    # of the archived list per object that lost records
+    archived_pages = rerun_calls["by_purpose"].get("list-page", 0)
+    assert archived_pages <= len(CACHED_TIMES)
+    assert rerun_calls["calls"] == 2 + counted + 2 * chunks + archived_pages
+
+
+def test_an_earlier_as_of_reads_only_the_gap(connect: ConnectorFactory, store: SQLiteStateStore) -> None:
+    sandbox = unthrottled(HubSpotSandbox.generate("b2c_retail", 6000, anchor=ANCHOR))
+    pull(connect, sandbox, store, "r0")
+    earlier = Window(WINDOW.start - timedelta(days=40), WINDOW.end - timedelta(days=40))
+    gap, gap_calls = pull(connect, sandbox, store, "r1", window=earlier)
+    fresh, _ = pull(connect, sandbox, store, "f1", window=earlier, full=True)
+    assert values(gap) == values(fresh)
+    assert "list-page" not in gap_calls["by_purpose"]
+    gap_records = {
+        obj: sum(
+            1
+            for r in sandbox.records(obj)
+            if any(
+                (at := when(r.get(t))) is not None and earlier.previous.start <= at < WINDOW.previous.start
+                for t in times
+            )
+        )
+        for obj, times in CACHED_TIMES.items()
+    }
+    gap_pages = sum(math.ceil(max(n, 1) / 200) for n in gap_records.values())
+    chunks = len(CACHED_TIMES)
+    # the gap's pages, then per object one page of changes (none) and one count to compare
+    assert gap_calls["by_purpose"]["search-page"] <= 2 + gap_pages + chunks + 2
+    later, later_calls = pull(connect, sandbox, store, "r2")  # back to the first window: nothing to fill
+    again, _ = pull(connect, sandbox, store, "f2", full=True)
+    assert values(later) == values(again)
+    assert later_calls["calls"] < gap_calls["calls"]
