@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from cjm_sync.cli.analysis_options import analysis_inputs, analysis_options, annotation_step
 from cjm_sync.cli.context import AppContext, pass_app
-from cjm_sync.cli.crm import is_crm, open_crms, run_crm_pull, window_options
+from cjm_sync.cli.crm import inbox_lines, is_crm, open_crms, run_crm_pull, window_options
 from cjm_sync.cli.jobs import Job, open_state, open_whiteboard, policies, resolve_target, select_jobs
 from cjm_sync.engine import JourneyStep, SyncEngine, SyncReport, SyncRequest
 from cjm_sync.errors import EXIT_CONFLICTS, EXIT_HELD, UsageError
@@ -86,6 +86,7 @@ def report_dict(report: SyncReport) -> dict[str, Any]:
         "notes": report.notes,
         "held": report.held.to_dict() if report.held else None,
         "metric_changes": [c.to_dict() for c in report.metric_changes],
+        "inbox": [e.to_dict() for e in report.inbox],
         "api_calls": report.api_calls,
     }
 
@@ -94,6 +95,7 @@ def report_text(report: SyncReport) -> str:
     """Human form: header, Terraform-like plan, conflict ids and hints, what was done."""
     lines = [f"{report.journey} ⇄ {report.connector}:{report.target} ({report.mode})"]
     lines.append(render_plan(report.file_changes, report.board_ops, report.conflicts))
+    lines += inbox_lines(report.inbox)
     for ref, conflict_id in report.conflict_ids.items():
         if conflict_id == "new":
             lines.append(f"  conflict {ref.rstrip('#')}: gets an id when a sync records it (`cjm-sync conflicts`)")

@@ -13,6 +13,7 @@ from cjm_sync.cli.context import AppContext, pass_app
 from cjm_sync.cli.jobs import open_state, state_dir
 from cjm_sync.engine import SyncEngine, SyncReport, SyncRequest
 from cjm_sync.engine.crm_step import journey_links
+from cjm_sync.engine.inbox import InboxEvent
 from cjm_sync.engine.suggest import suggest_mapping
 from cjm_sync.errors import UsageError
 from cjm_sync.files import load_journey
@@ -77,8 +78,11 @@ def metrics_text(report: SyncReport) -> str:
     if not report.metric_changes:
         lines.append("  metrics unchanged")
     for change in report.metric_changes:
+        if change.key.startswith("inbox:"):  # shown as inbox events below
+            continue
         for fc in change.fields:
             lines.append(f"  ~ {change.key}.{fc.field}: {_metric_summary(fc.old)} → {_metric_summary(fc.new)}")
+    lines += inbox_lines(report.inbox)
     lines.extend(f"  note: {n}" for n in report.notes)
     calls = report.api_calls.get("calls")
     if report.applied:
@@ -86,6 +90,18 @@ def metrics_text(report: SyncReport) -> str:
     else:
         lines.append(f"Plan only: nothing written ({calls} API call(s) to read).")
     return "\n".join(lines)
+
+
+def inbox_lines(events: Sequence[InboxEvent]) -> list[str]:
+    """The inbox part of a plan: one line per event, volume updates counted in one line."""
+    if not events:
+        return []
+    lines = ["Inbox (CRM touchpoint keys the map does not use yet, docs/crm.md):"]
+    lines += [f"  {e.text()}" for e in events if e.event != "volume"]
+    volumes = sum(1 for e in events if e.event == "volume")
+    if volumes:
+        lines.append(f"  ~ {volumes} volume(s) updated")
+    return lines
 
 
 def _metric_summary(value: Any) -> str:

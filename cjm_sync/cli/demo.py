@@ -30,6 +30,7 @@ from cjm_sync.engine.resolution import resolve
 from cjm_sync.errors import EXIT_CONFLICTS, UsageError
 from cjm_sync.files import atomic_write, load_journey, save_journey
 from cjm_sync.plugins import ConnectorKind, load_connector
+from cjm_sync.schema import inbox_title
 from cjm_sync.state.records import ConflictStatus
 
 BOARD = "demo-board"
@@ -93,6 +94,10 @@ def _person_edits(human: Any, ids: dict[str, str], items: dict[str, Any]) -> Non
         position={"x": header["x"], "y": row["y"]},
         parent_id=ids["frame:trial-signup"],
     )
+    inbox = sorted(key for key in ids if key.startswith("inbox:"))
+    if inbox:  # with --crm: a card from the "Unassigned" area dragged into a stage becomes its touchpoint
+        lane = items[ids["lane:actions"]]
+        human.move_item(BOARD, ids[inbox[0]], header["x"], lane["y"], parent_id=ids["frame:trial-signup"])
 
 
 def _link_crm(name: str) -> list[str]:
@@ -170,10 +175,15 @@ def demo_cmd(app: AppContext, /, workdir: Path, crm: str | None) -> None:
     with contextlib.chdir(workdir):
         if crm:
             keys = _link_crm(crm)
-            _step(app, f"0. Link the journey to {crm}: {len(keys)} source keys; each sync pulls their metrics first")
+            _step(
+                app,
+                f"0. Link the journey to {crm}: {len(keys)} source keys; each sync pulls their metrics first and "
+                f"lists the keys the map does not use in an '{inbox_title(crm)}' area beside the grid",
+            )
         _step(app, "1. Sync: the journey file goes onto an empty board")
         codes["initial"] = sync(app)
-        _step(app, f"2. {PERSON} edits the board: a pain point, a card title, a new opportunity sticky")
+        dragged = f", and drags a card from '{inbox_title(crm)}' into Purchase" if crm else ""
+        _step(app, f"2. {PERSON} edits the board: a pain point, a card title, a new opportunity sticky{dragged}")
         _edit_board(app, _person_edits)
         _step(app, "3. The CX lead edits the file: the same card title (!) and a description")
         _lead_edits()

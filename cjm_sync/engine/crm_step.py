@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from cjm_sync.engine.inbox import update_inbox
 from cjm_sync.merge import flatten
 from cjm_sync.merge.diff import changes
 from cjm_sync.merge.result import Change
@@ -100,7 +101,8 @@ class CrmStep:
             require(connector.name, connector.capabilities, Capability.METRICS, "pull metrics")
 
     def run(self, journey: Journey, run_id: str | None) -> tuple[Journey, list[Change]]:
-        """The journey with every connector's facts applied, and the metric changes it makes."""
+        """The journey with every connector's facts applied and its inbox updated (see
+        :mod:`cjm_sync.engine.inbox`), and the changes that makes to the file."""
         self.staging_id = run_id or f"plan-{uuid.uuid4().hex}"
         enriched = journey
         for connector in self.connectors:
@@ -108,11 +110,13 @@ class CrmStep:
             links = journey_links(journey, name)
             full = self.full or Capability.INCREMENTAL not in connector.capabilities
             cache = StoreRecordCache(self.store, self.staging_id, journey.id, name)
-            result = connector.pull(PullRequest(journey.id, links, self.window, full=full), cache)
+            result = connector.pull(PullRequest(journey.id, links, self.window, full=full, unassigned=True), cache)
             self.results[name] = result
             self.notes.extend(f"{name}: {w}" for w in result.warnings)
             enriched, notes = apply_facts(enriched, name, result.facts, self.window)
             self.notes.extend(notes)
+            if result.unassigned is not None:
+                enriched = update_inbox(enriched, name, result.unassigned)
             log.info("%s: %d metric value(s) for %d linked item(s)", name, len(result.facts), len(links))
         before, after = flatten(journey), flatten(enriched)
         return enriched, changes("file", before, after)

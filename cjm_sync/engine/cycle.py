@@ -21,13 +21,14 @@ from cjm_sync.engine.annotation import annotate_merged
 from cjm_sync.engine.base import settled_base
 from cjm_sync.engine.crm_step import CrmStep, combined_calls
 from cjm_sync.engine.file_order import keep_file_order
+from cjm_sync.engine.inbox import adopt_sources, adoptions, board_inbox_view, inbox_events
 from cjm_sync.engine.report import SyncReport
 from cjm_sync.engine.safety import check_writable, mass_deletions
 from cjm_sync.errors import CjmSyncError, IntegrationError, UsageError
 from cjm_sync.files import LoadedJourney, load_journey, save_journey
 from cjm_sync.merge import Conflict, MergeResult, Policies, build_journey, flatten, merge
 from cjm_sync.merge.diff import changes
-from cjm_sync.merge.entities import carries, split_key
+from cjm_sync.merge.entities import INBOX, KINDS, carries, split_key
 from cjm_sync.merge.renames import likely_renames
 from cjm_sync.merge.result import Side as MergeSide
 from cjm_sync.plugins import Capability, ConnectorState, CrmConnector, WhiteboardConnector, Window, require
@@ -211,12 +212,14 @@ class SyncEngine:
             try:
                 enriched = self._pull_crm(loaded.journey, report.run_id, report)
                 report.file_changes = list(report.metric_changes)
+                report.inbox = inbox_events(loaded.journey, enriched)
                 if run is not None:
                     report.file_written = save_journey(loaded, enriched)
                     with self.store.transaction():
                         assert self._crm is not None
                         self._crm.commit(journey_id, run.started_at)
                         self.store.record_changes(run.run_id, self._metric_log(report))
+                        self.store.record_changes(run.run_id, self._inbox_log(report, {}, None))
                         self.store.finish_run(
                             run.run_id,
                             RunOutcome.OK,
@@ -237,9 +240,27 @@ class SyncEngine:
         author = ",".join(c.name for c in self.crms)
         out: list[Change] = []
         for change in report.metric_changes:
+            if split_key(change.key)[0] == INBOX:  # logged as inbox events (_inbox_log)
+                continue
             for fc in change.fields:
                 out.append(Change(change.key, fc.field, Side.FILE, fc.old, fc.new, author, "crm pull", None))
         return out
+
+    def _inbox_log(self, report: SyncReport, authors: Mapping[str, Authorship], target: str | None) -> list[Change]:
+        """One log row per inbox event: the CRM's for what the pull listed, the board person's for a card
+        placed on the map (when the board names them), no one's for a dismissal (a deleted card has no author)."""
+        crm = ",".join(c.name for c in self.crms) or None
+        placers = [authors.get(e.entity or "") for e in report.inbox if e.event == "placed"]
+        names = self._people(target, placers) if target is not None else {}
+        rows: list[Change] = []
+        for event in report.inbox:
+            if event.event in ("added", "removed", "volume"):
+                who = crm
+            else:
+                author = authors.get(event.entity or "")
+                who = names.get(author.user, author.user) if author and author.user else None
+            rows.append(event.to_change(who, target))
+        return rows
 
     def _recover(self, journey_id: str, report: SyncReport) -> None:
         """Close runs a crash left open (their writes are reconciled from the journal on read)."""
@@ -270,6 +291,9 @@ class SyncEngine:
         # our partial writes not) is the best knowledge of the board side; the base otherwise.
         before = store.get_memo(journey_id, name, _read_slot(target)).get("board") if unsettled else None
         theirs = _without_opinion(flatten(read.journey), read.in_flight, {**base, **(before or {})})
+        adopted = adoptions(read.journey, ours, base)
+        if INBOX in carried:
+            theirs = board_inbox_view(theirs, ours, base, adopted)
         tombstones = set(store.tombstones(journey_id))
         result = merge(
             base or None,
@@ -281,19 +305,21 @@ class SyncEngine:
             authors=read.authors,
             file_mtime=datetime.fromtimestamp(loaded.mtime, UTC),
         )
+        adopt_sources(result, adopted)
         annotate_merged(result, loaded.journey, request.annotate, ours, base)
         file_journey = keep_file_order(build_journey(result.file_entities, loaded.journey), loaded.journey)
         board_journey = build_journey(result.board_entities, loaded.journey)
         conflict_keys = frozenset(c.key for c in result.conflicts)
         ops = self._board.plan(board_journey, read, state, conflict_keys) if request.write_board else []
         report.board_ops = ops
-        _report_adopted(report, known, state.id_map, read.in_flight)
+        _report_adopted(report, known, state.id_map, read.in_flight, ours)
         report.renames = likely_renames(base, ours, "file") if base else []
         report.notes.extend(f"skipped: {w}" for w in read.warnings)
         # every difference between the file as it is and as it would be written (facts and annotations too)
         report.file_changes = (
             changes("file", flatten(loaded.journey), flatten(file_journey)) if request.write_file else []
         )
+        report.inbox = inbox_events(loaded.journey, file_journey) if request.write_file else []
         report.conflicts = result.conflicts
         report.overwritten = result.overwritten
         report.dropped = [
@@ -368,6 +394,7 @@ class SyncEngine:
             store.record_changes(run_id, self._changes(report, result, read, target))
             if request.write_file:
                 store.record_changes(run_id, self._metric_log(report))
+                store.record_changes(run_id, self._inbox_log(report, read.authors, target))
             store.commit_sync(
                 SyncCommit(
                     journey=journey_id,
@@ -436,6 +463,8 @@ class SyncEngine:
         pulled = {(c.key, fc.field) for c in report.metric_changes for fc in c.fields}  # logged as the CRM's
         names = self._people(target, [read.authors.get(c.key) for c in report.file_changes])
         for change in report.file_changes:
+            if split_key(change.key)[0] == INBOX:  # logged as inbox events (_inbox_log)
+                continue
             author = read.authors.get(change.key)
             who = names.get(author.user, author.user) if author and author.user else None
             if not change.fields:
@@ -497,12 +526,26 @@ def _settled_by(record: Any, result: MergeResult) -> Resolution:
 
 
 def _report_adopted(
-    report: SyncReport, known: Mapping[str, str], id_map: Mapping[str, str], in_flight: frozenset[str]
+    report: SyncReport,
+    known: Mapping[str, str],
+    id_map: Mapping[str, str],
+    in_flight: frozenset[str],
+    ours: Mapping[str, Any],
 ) -> None:
     """Items the connector adopted while reading and planning (already on the board, unknown to the id
     map, e.g. after the state store was lost) are reported as adopted, not as items "left alone".
-    Keys an interrupted run left half-written are recovery, reported as such elsewhere."""
-    adopted = {key: item for key, item in id_map.items() if known.get(key) != item and key not in in_flight}
+    Keys an interrupted run left half-written are recovery, reported as such elsewhere; items the id map
+    knew under another key (an inbox card placed in a stage) and entities people created on the board
+    (a new sticky: an entity kind the file does not have) are not adoptions."""
+    mapped = set(known.values())
+    adopted = {
+        key: item
+        for key, item in id_map.items()
+        if known.get(key) != item
+        and key not in in_flight
+        and item not in mapped
+        and not (split_key(key)[0] in KINDS and key not in ours)
+    }
     if not adopted:
         return
     items = set(adopted.values())

@@ -37,6 +37,9 @@ class SyncReport:
     """Set when the run applied nothing because it would delete too much on one side (see ``safety``)."""
     metric_changes: list[Any] = field(default_factory=list)
     """The CRM pull's changes to the file (also part of ``file_changes``)."""
+    inbox: list[Any] = field(default_factory=list)
+    """What changes in the journey's inbox (:class:`~cjm_sync.engine.inbox.InboxEvent`), also part of
+    ``file_changes`` as ``inbox:<key>`` entities."""
 
     @property
     def has_changes(self) -> bool:

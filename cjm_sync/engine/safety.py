@@ -12,7 +12,7 @@ from typing import Any
 
 from cjm_sync.errors import Issue, ValidationFailed
 from cjm_sync.merge import Entity
-from cjm_sync.merge.entities import JOURNEY, split_key
+from cjm_sync.merge.entities import INBOX, JOURNEY, split_key
 from cjm_sync.merge.result import Change, ChangeKind, Side
 from cjm_sync.schema import Journey
 from cjm_sync.schema.checks import cross_reference_problems
@@ -46,21 +46,26 @@ class MassDelete:
         return {"side": self.side, "deletes": list(self.keys), "total": self.total}
 
 
+_NOT_CONTENT = frozenset({JOURNEY, INBOX})
+"""Kinds a deletion guard does not count: the journey itself, and inbox items (the CRM's list, kept by the
+pull; adopting or dismissing one is not losing map content)."""
+
+
 def _content(entities: Mapping[str, Entity]) -> int:
-    return sum(1 for key in entities if split_key(key)[0] != JOURNEY)
+    return sum(1 for key in entities if split_key(key)[0] not in _NOT_CONTENT)
 
 
 def mass_deletions(changes: Sequence[Change], base: Mapping[str, Entity], sides: Sequence[Side]) -> MassDelete | None:
     """The first of ``sides`` on which ``changes`` delete more than :data:`MASS_DELETE_MAX` entities, or
     more than :data:`MASS_DELETE_SHARE` of the ``total`` entities the journey had at the last sync
-    (``base``), else None. The journey entity itself is not counted."""
+    (``base``), else None. The journey entity itself and inbox items are not counted."""
     total = _content(base)
     for side in sides:
         keys = tuple(
             sorted(
                 c.key
                 for c in changes
-                if c.side == side and c.kind is ChangeKind.DELETE and split_key(c.key)[0] != JOURNEY
+                if c.side == side and c.kind is ChangeKind.DELETE and split_key(c.key)[0] not in _NOT_CONTENT
             )
         )
         if keys and (len(keys) > MASS_DELETE_MAX or len(keys) > total * MASS_DELETE_SHARE):

@@ -34,7 +34,8 @@ def dump_yaml(document: Any) -> str:
 
 
 def _item_id(value: Any) -> Any:
-    return value.get("id") if isinstance(value, Mapping) else None
+    """A list item's identity: its ``id`` (``key`` for inbox items), else None."""
+    return (value.get("id") or value.get("key")) if isinstance(value, Mapping) else None
 
 
 def _merge_list(old: CommentedSeq, new: Sequence[Any], full: Sequence[Any] | None) -> CommentedSeq:

@@ -3,7 +3,8 @@
 An entity is keyed ``"<kind>:<id>"`` and holds flat fields: nested models are flattened one level into
 dotted names (``owner.department``, ``emotion.score``); an absent optional model has no keys at all.
 Lists are whole values. Every entity but the journey's own has a derived ``order``: its index among its
-kind, or within its stage for touchpoints, pain points, opportunities and notes.
+kind, or within its stage for touchpoints, pain points, opportunities and notes. Inbox items (CRM keys
+no stage or touchpoint uses yet) are keyed by their source key: ``inbox:hubspot:calls:OUTBOUND``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from cjm_sync.gcpause import without_gc
 from cjm_sync.plugins import entity_key
 from cjm_sync.schema import (
     CURRENT_SCHEMA_VERSION,
+    InboxItem,
     Journey,
     Lane,
     Note,
@@ -39,6 +41,8 @@ Entity = dict[str, Any]
 ORDER: Final = "order"
 STAGE: Final = "stage"
 JOURNEY: Final = "journey"
+INBOX: Final = "inbox"
+"""Kind of the inbox items' entities (CRM keys the map does not use yet; see docs/crm.md)."""
 
 _JOURNEY_FIELDS = (
     "title",
@@ -59,7 +63,10 @@ _COLLECTIONS: dict[str, tuple[str, type[BaseModel]]] = {
     "pain_point": ("pain_points", PainPoint),
     "opportunity": ("opportunities", Opportunity),
     "note": ("notes", Note),
+    "inbox": ("inbox", InboxItem),
 }
+_IDENTITY: dict[str, str] = {"inbox": "key"}
+"""The field that names an item of a kind, where it is not ``id``."""
 KINDS: Final = (JOURNEY, *_COLLECTIONS)
 STAGED_KINDS: Final = frozenset({"touchpoint", "pain_point", "opportunity", "note"})
 
@@ -132,13 +139,14 @@ def flatten(journey: Journey) -> dict[str, Entity]:
     data = journey.model_dump(mode="json")  # one call for the whole journey: far cheaper than one per item
     entities = {entity_key(JOURNEY, journey.id): _flat(data, _JOURNEY_FIELDS, _nested(Journey))}
     for kind, (attr, model) in _COLLECTIONS.items():
-        names = [n for n in model.model_fields if n != "id"]
+        identity = _IDENTITY.get(kind, "id")
+        names = [n for n in model.model_fields if n != identity]
         nested = _nested(model)
         counters: dict[Any, int] = defaultdict(int)
         for item in data[attr]:
-            key = entity_key(kind, item["id"])
+            key = entity_key(kind, item[identity])
             if key in entities:
-                raise ValueError(f"duplicate id '{item['id']}' among {attr}")
+                raise ValueError(f"duplicate {identity} '{item[identity]}' among {attr}")
             fields = _flat(item, names, nested)
             place = container(key, fields)
             fields[ORDER] = counters[place]
@@ -201,7 +209,7 @@ def build_journey(entities: Mapping[str, Entity], template: Journey | None = Non
 
     for kind, (attr, _) in _COLLECTIONS.items():
         items = sorted(by_kind[kind], key=partial(sort_key, kind))
-        data[attr] = [{"id": i, **_nest(f)} for i, f in items]
+        data[attr] = [{_IDENTITY.get(kind, "id"): i, **_nest(f)} for i, f in items]
     return Journey.model_validate(data)
 
 

@@ -41,6 +41,8 @@ class Policy(StrEnum):
 
 _GROUP_BY_ROOT = {
     "metrics": FieldGroup.METRICS,
+    "volume": FieldGroup.METRICS,  # an inbox item's count and label are the CRM's (a person's text is its title)
+    "label": FieldGroup.METRICS,
     "annotations": FieldGroup.ANNOTATIONS,
     "importance": FieldGroup.RATINGS,
     "performance": FieldGroup.RATINGS,

@@ -12,6 +12,7 @@ from cjm_sync.plugins.crm import (
     PullResult,
     RecordCache,
     SourceLink,
+    UnassignedKey,
     links_for,
 )
 from cjm_sync.plugins.registry import (
@@ -56,6 +57,7 @@ __all__ = [
     "PullResult",
     "RecordCache",
     "SourceLink",
+    "UnassignedKey",
     "WhiteboardConnector",
     "Window",
     "available_connectors",

@@ -11,7 +11,8 @@ Per run the engine calls:
 2. ``discover(DiscoverRequest)`` → :class:`Discovery`: every stage and touchpoint key the CRM has,
    with labels, order and volumes (``cjm-sync discover <crm>``).
 3. ``pull(PullRequest, cache)`` → :class:`PullResult`: one :class:`MetricFact` per (entity, metric)
-   for the linked entities, warnings (unknown values…), and new **watermarks**. ``cache`` is a
+   for the linked entities, warnings (unknown values…), new **watermarks**, and the touchpoint keys no
+   link uses (:class:`UnassignedKey`, with their volume in the window) for the journey's inbox. ``cache`` is a
    :class:`RecordCache` over the state store: per-record values the connector keeps between runs
    (SQLite, never all in RAM) and the watermarks of the last successful run. Writes to the cache are
    staged; the engine commits them, with the watermarks capped at the run's start, in the transaction
@@ -62,6 +63,9 @@ class PullRequest:
     window: Window
     full: bool = False
     """Ignore the record cache and watermarks: read everything the metrics need afresh."""
+    unassigned: bool = False
+    """Also report the touchpoint keys no link uses (:attr:`PullResult.unassigned`), for the journey's inbox.
+    The engine asks for them on every pull of a journey; they cost requests of their own (docs/crm.md)."""
 
 
 @dataclass(frozen=True)
@@ -105,14 +109,34 @@ class MetricFact:
         )
 
 
+@dataclass(frozen=True)
+class UnassignedKey:
+    """A touchpoint key the CRM has that none of the pull's links uses: a candidate for the journey's inbox.
+
+    ``label`` is the human label ``discover`` shows; ``volume`` the records in the pull's window (a count,
+    ``0`` when none — the key still exists in the CRM, e.g. an option of the property).
+    """
+
+    key: str
+    label: str
+    volume: int
+
+
 @dataclass
 class PullResult:
     """What one pull produced. ``watermarks`` (stream → instant) are committed by the engine only if
-    the run succeeds, each capped at the run's start."""
+    the run succeeds, each capped at the run's start.
+
+    ``unassigned`` lists every touchpoint key the CRM defines that no link of the request uses, with its
+    volume in the window (the engine keeps the journey's inbox from it, docs/crm.md "The inbox"), when
+    the request asked for them; ``None`` otherwise, or when the connector cannot list them (the inbox is
+    then left as it is).
+    """
 
     facts: list[MetricFact] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     watermarks: dict[str, datetime] = field(default_factory=dict)
+    unassigned: list[UnassignedKey] | None = None
 
 
 @dataclass(frozen=True)

@@ -36,19 +36,25 @@ def _is_crm(name: str) -> bool:
 
 
 def source_key_problems(journey: Journey) -> list[tuple[Path, str]]:
-    """Every malformed source key of ``journey`` as ``(path, message)``, path into the document."""
+    """Every malformed source key of ``journey`` (``sources`` and ``inbox`` keys) as ``(path, message)``, path
+    into the document."""
     problems: list[tuple[Path, str]] = []
     checkers: dict[str, KeyCheck | str] = {}
-    items: list[tuple[str, int, list[str]]] = [("stages", i, s.sources) for i, s in enumerate(journey.stages)]
-    items += [("touchpoints", i, t.sources) for i, t in enumerate(journey.touchpoints)]
-    for collection, index, sources in items:
-        for position, key in enumerate(sources):
-            path: Path = (collection, index, "sources", position)
-            name = source_connector(key)
-            if name not in checkers:
-                checkers[name] = _checker(name)
-            check = checkers[name]
-            message = check if isinstance(check, str) else check(key)
-            if message:
-                problems.append((path, message))
+    keys: list[tuple[Path, str]] = [
+        (("stages", i, "sources", j), key) for i, s in enumerate(journey.stages) for j, key in enumerate(s.sources)
+    ]
+    keys += [
+        (("touchpoints", i, "sources", j), key)
+        for i, t in enumerate(journey.touchpoints)
+        for j, key in enumerate(t.sources)
+    ]
+    keys += [(("inbox", i, "key"), item.key) for i, item in enumerate(journey.inbox)]
+    for path, key in keys:
+        name = source_connector(key)
+        if name not in checkers:
+            checkers[name] = _checker(name)
+        check = checkers[name]
+        message = check if isinstance(check, str) else check(key)
+        if message:
+            problems.append((path, message))
     return problems

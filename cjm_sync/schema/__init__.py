@@ -2,6 +2,7 @@
 
 from cjm_sync.schema.checks import cross_reference_problems
 from cjm_sync.schema.ids import Slug, is_slug, slugify
+from cjm_sync.schema.inbox import InboxItem, inbox_title, vendor_name
 from cjm_sync.schema.journey import (
     CURRENT_SCHEMA_VERSION,
     Channel,
@@ -58,6 +59,7 @@ __all__ = [
     "Direction",
     "Emotion",
     "Evidence",
+    "InboxItem",
     "IpaQuadrant",
     "Journey",
     "Lane",
@@ -88,7 +90,9 @@ __all__ = [
     "TargetMetric",
     "Touchpoint",
     "cross_reference_problems",
+    "inbox_title",
     "is_slug",
     "slugify",
     "source_connector",
+    "vendor_name",
 ]

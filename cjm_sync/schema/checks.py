@@ -54,6 +54,14 @@ def cross_reference_problems(journey: Journey) -> list[tuple[Path, str]]:
             else:
                 seen[item_id] = path
 
+    first_key: dict[str, int] = {}
+    for index, item in enumerate(journey.inbox):
+        if item.key in first_key:
+            problems.append(
+                (("inbox", index, "key"), f"duplicate inbox key '{item.key}' (first at inbox[{first_key[item.key]}])")
+            )
+        first_key.setdefault(item.key, index)
+
     stages = {s.id for s in journey.stages}
     touchpoints = {t.id for t in journey.touchpoints}
     lanes = {lane.id for lane in journey.lanes}

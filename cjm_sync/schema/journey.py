@@ -11,6 +11,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cjm_sync.schema.ids import Slug
+from cjm_sync.schema.inbox import InboxItem
 from cjm_sync.schema.measures import Annotations, Metric, RatingPair
 from cjm_sync.schema.provenance import Provenance
 from cjm_sync.schema.sources import SourceKey
@@ -323,3 +324,7 @@ class Journey(_Model):
     pain_points: list[PainPoint] = Field(default_factory=list)
     opportunities: list[Opportunity] = Field(default_factory=list)
     notes: list[Note] = Field(default_factory=list)
+    inbox: list[InboxItem] = Field(
+        default_factory=list,
+        description="CRM touchpoint keys no stage or touchpoint uses yet; written by the CRM pull (docs/crm.md).",
+    )

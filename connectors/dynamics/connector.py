@@ -42,6 +42,7 @@ from connectors.dynamics.catalog import (
     channel_for,
 )
 from connectors.dynamics.client import PERMISSION_HINT, DataverseClient, open_api
+from connectors.dynamics.inbox import unassigned_keys
 from connectors.dynamics.keys import SourceKey, check_key, kebab, option_key, parse_key
 from connectors.dynamics.metrics import change_percent, median, nps, percent, round2
 from connectors.dynamics.odata import apply_count, in_window
@@ -286,6 +287,8 @@ class DynamicsConnector:
                 result.facts.extend(
                     self._stage_facts(reader, cache, item.link.entity, stages, processes, request.window, result)
                 )
+        if request.unassigned:
+            result.unassigned = unassigned_keys(reader, request.links, request.window, self._label, self._known_keys)
         result.warnings.extend(reader.warnings)
         result.warnings.extend(
             f"{t}: the stored change-tracking token was refused; the table was read once in full"

@@ -37,6 +37,7 @@ from cjm_sync.plugins import (
 from connectors.hubspot import keys as hs_keys
 from connectors.hubspot.client import HubSpotClient, Paths, between, one_of, options_in_order
 from connectors.hubspot.counting import count_windows
+from connectors.hubspot.inbox import unassigned_keys
 from connectors.hubspot.keys import STAGE_KINDS, TOUCHPOINT_KINDS, SourceKey
 from connectors.hubspot.limits import BurstLimiter, is_daily, retry_delay
 from connectors.hubspot.metrics import (
@@ -253,6 +254,10 @@ class HubSpotConnector:
                 result.facts += self._touchpoint_facts(link, sources, request.window, cache, streams, result.warnings)
             else:
                 result.facts += self._stage_facts(link, sources, request.window, cache, cached, stages, result.warnings)
+        if request.unassigned:
+            result.unassigned = unassigned_keys(
+                request.links, request.window, self._property_options, self.client.count, cache, streams
+            )
         return result
 
     @staticmethod

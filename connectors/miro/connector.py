@@ -27,6 +27,7 @@ from cjm_sync.plugins.whiteboard import ApplyResult, BoardOp, BoardRead, Connect
 from cjm_sync.schema import Journey, Scale, slugify
 from connectors.miro.board import Snapshot, Tag, parse_connector, parse_items
 from connectors.miro.client import JSON, MiroClient
+from connectors.miro.inbox import plan_inbox
 from connectors.miro.limits import limit_problems
 from connectors.miro.matrix import plan_matrix
 from connectors.miro.planner import REF, adopt_existing, plan_board
@@ -51,6 +52,7 @@ CARRIED: Mapping[str, frozenset[str]] = {
     "pain_point": frozenset({"title", "stage"}),
     "opportunity": frozenset({"title", "stage"}),
     "note": frozenset({"text", "stage", "lane"}),
+    "inbox": frozenset({"title", "dismissed"}),
 }
 """Fields the board represents, per entity kind; everything else comes from the journey file."""
 
@@ -175,6 +177,7 @@ class MiroConnector:
             settled=state.memo.get("placed") or {},
             lane_kinds=lane_kinds(state.memo.get("shown") or {}),
             frameless=bool(state.memo.get("frameless")),
+            expected=state.expected,
         )
         prefer_shown(result.journey, state.memo.get("shown") or {}, result.card_texts)
         restore_unshown(result.journey, state.memo.get("unshown") or {})
@@ -237,6 +240,7 @@ class MiroConnector:
             emotion_lines=self.emotion_lines,
         )
         state.memo["unshown"] = unshown_values(skipped)
+        ops += plan_inbox(desired, snapshot, state.id_map, state.memo, ops)
         return ops + plan_matrix(desired, snapshot, state.id_map, ops)
 
     def apply(self, ops: Sequence[BoardOp], state: ConnectorState, journal: Journal) -> ApplyResult:

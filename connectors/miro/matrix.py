@@ -16,6 +16,7 @@ from typing import Any, Final
 from cjm_sync.plugins.whiteboard import BoardOp, FieldChange, OpKind
 from cjm_sync.schema import IpaQuadrant, Journey, PlacementStatus
 from connectors.miro.board import Item, Snapshot
+from connectors.miro.inbox import inbox_right
 from connectors.miro.mapping import MATRIX_PREFIX, QUADRANT_COLOURS, QUADRANT_LABELS, is_matrix_key
 from connectors.miro.planner import ref
 from connectors.miro.richtext import data_text, normalise, to_html
@@ -156,9 +157,15 @@ def wanted(journey: Journey) -> list[_Want]:
 
 
 def _journey_right(snapshot: Snapshot, id_map: Mapping[str, str], journey_ops: list[BoardOp]) -> float:
-    """Right edge of the journey frame after ``journey_ops`` (or of everything, without a frame)."""
+    """Right edge of the journey frame after ``journey_ops`` (or of everything, without a frame); the inbox
+    frames beside it are kept clear of separately (:func:`~connectors.miro.inbox.inbox_right`)."""
     for op in journey_ops:
-        if op.item_type == "frame" and op.kind in (OpKind.CREATE, OpKind.UPDATE) and "position" in op.payload:
+        if (
+            op.item_type == "frame"
+            and op.key.startswith("frame:")
+            and op.kind in (OpKind.CREATE, OpKind.UPDATE)
+            and "position" in op.payload
+        ):
             pos, geo = op.payload["position"], op.payload.get("geometry")
             if isinstance(pos, Mapping) and isinstance(geo, Mapping):
                 return float(pos["x"]) + float(geo["width"]) / 2
@@ -187,7 +194,8 @@ def plan_matrix(
     ops: list[BoardOp] = []
     keep = {w.key for w in items} | ({frame_key} if items else set())
     if items and frame is None:
-        left = _journey_right(snapshot, id_map, journey_ops) + _MARGIN
+        right = max(_journey_right(snapshot, id_map, journey_ops), inbox_right(snapshot, id_map, journey_ops, None))
+        left = right + _MARGIN
         ops.append(
             BoardOp(
                 OpKind.CREATE,
@@ -204,7 +212,11 @@ def plan_matrix(
         )
     elif items and frame is not None:
         ops += _frame_update(frame, frame_key, f"{TITLE} · {journey.title}")
-        ops += _clear_of_journey(frame, frame_key, snapshot, _journey_right(snapshot, id_map, journey_ops))
+        right = max(
+            _journey_right(snapshot, id_map, journey_ops),
+            inbox_right(snapshot, id_map, journey_ops, frame.canvas_rect.x0),
+        )
+        ops += _clear_of_journey(frame, frame_key, snapshot, right)
     for want in items:
         item = snapshot.items.get(id_map.get(want.key, "")) if frame is not None else None
         if item is None or item.type != want.type or item.parent_id != (frame.id if frame else None):

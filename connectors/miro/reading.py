@@ -31,6 +31,7 @@ from cjm_sync.schema import (
     slugify,
 )
 from connectors.miro.board import Item, Snapshot
+from connectors.miro.inbox_reading import card_key, in_grid_cell, is_inbox_key, read_inbox, vanished_cards
 from connectors.miro.layout import GAP, HEADER_H, LABEL_W, SLOT, Band, Grid, Rect, emotion_score, grid_from_board
 from connectors.miro.mapping import (
     CHANNEL_TAG_PREFIX,
@@ -174,17 +175,20 @@ def interpret(
     settled: Mapping[str, Mapping[str, Any]] | None = None,
     lane_kinds: Mapping[str, str] | None = None,
     frameless: bool = False,
+    expected: Journey | None = None,
 ) -> Interpretation:
     """Read the journey off the board, updating ``id_map`` for added, re-kinded and vanished items.
 
     Items in ``pinned`` (a grid shift of an interrupted run was half done around them) take their
     stage, lane and emotion score from ``settled`` (entity key → values at the last sync) when it has
     them, not from where they sit. An emotion point outside the emotion row is reported in ``unplaced``
-    and keeps its settled score; without one its touchpoint is ``doubtful``.
+    and keeps its settled score; without one its touchpoint is ``doubtful``. Inbox cards are read by
+    :func:`~connectors.miro.inbox_reading.read_inbox` (``expected``: the file's journey, for their labels).
     """
     settled = settled or {}
     doubtful: set[str] = set()
     present = set(snapshot.items) | set(snapshot.connectors)
+    vanished = vanished_cards(snapshot, id_map)
     lost_frame = next((k for k, v in id_map.items() if k.startswith("frame:") and v not in snapshot.items), None)
     lost_heads = {k: v for k, v in id_map.items() if k.startswith(("stage:", "lane:")) and v not in snapshot.items}
     for entity in [k for k, v in id_map.items() if v not in present and not k.startswith("tag:")]:
@@ -260,7 +264,11 @@ def interpret(
     known_outside = [
         i
         for i in snapshot.items.values()
-        if i.id not in inside and i.id in inverse and i.id not in structure and not is_matrix_key(inverse[i.id])
+        if i.id not in inside
+        and i.id in inverse
+        and i.id not in structure
+        and not is_matrix_key(inverse[i.id])
+        and not is_inbox_key(inverse[i.id])
     ]
     result.unplaced += [
         f"{describe(i)}: outside the journey frame"
@@ -285,7 +293,7 @@ def interpret(
         return f"{describe(item)}: {place}; still {entity} (stage {stage!r}), not deleted"
 
     for item in sorted([*snapshot.children(frame), *known_outside], key=order):
-        if item.id in structure:
+        if item.id in structure or is_inbox_key(inverse.get(item.id, "")):
             continue
         mapped_key = inverse.get(item.id)
         kind, ident = split_key(mapped_key) if mapped_key else ("", "")
@@ -316,6 +324,18 @@ def interpret(
         value = settled.get(entity, {}).get(name)
         return value if value is not None and (allowed is None or value in allowed) else None
 
+    inbox = read_inbox(snapshot, id_map, vanished, expected, in_grid_cell(grid, frame, inside))
+    file_ids = {t.id for t in expected.touchpoints} if expected is not None else set()
+    journey.inbox = inbox.items
+    adopted: dict[str, str] = {}
+    for item_id, source in inbox.adopted.items():
+        item = snapshot.items[item_id]
+        ident = _unique(data_text(item.type, item.data), "touchpoint", taken | file_ids)
+        del id_map[card_key(source)]
+        id_map[key("touchpoint", ident)] = item_id
+        result.authors[key("touchpoint", ident)] = Authorship(item.modified_by, _when(item.modified_at))
+        cards[ident] = item
+        adopted[ident] = source
     for ident, card in cards.items():
         tp_key = key("touchpoint", ident)
         col = column_of(card)
@@ -330,6 +350,7 @@ def interpret(
             title=data_text(card.type, card.data),
             stage=stage,
             description=description_of(field_text(card.type, "description", card.data.get("description"))),
+            sources=[adopted[ident]] if ident in adopted else [],
         )
         if card.type in CARD_TYPES:
             result.card_texts[ident] = field_text(card.type, "description", card.data.get("description"))

@@ -1,0 +1,297 @@
+"""The "Unassigned (from HubSpot)" inbox end to end, from the CLI with the HubSpot and Miro sandboxes
+(issue 9 section 3): the pull lists the keys the journey does not use; the board shows them beside the
+grid; a person drags one into a stage (a touchpoint with that source key, the same board item), moves one
+elsewhere (nothing happens), deletes one (dismissed, not drawn again); a key written into the file takes
+its card off the board."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cli_runner import cli, cli_json
+
+from cjm_sync.files import load_journey
+from cjm_sync.state import open_store
+from connectors.miro.board import Item, parse_items
+from connectors.miro.inbox import journey_rect
+from connectors.miro.sandbox import MiroSandbox
+from connectors.miro.sandbox.render import item_json
+
+BOARD = "uXjVinbox="
+HUMAN = "3458764511111111111"
+AS_OF = "2026-11-01T00:00:00Z"
+JOURNEY = """\
+schema_version: 2
+id: saas
+title: SaaS 旅程
+stages:
+  - id: consider
+    title: Qualified to buy
+    sources: [hubspot:deal-stage:default:qualifiedtobuy]
+  - id: use
+    title: Use
+touchpoints:
+  - id: support
+    title: Support hotline ☎️
+    stage: use
+    channel: phone
+    sources: [hubspot:calls:INBOUND, hubspot:tickets:PHONE]
+  - id: survey
+    title: NPS survey
+    stage: use
+    sources: [hubspot:feedback_submissions:NPS]
+"""
+PULL = ["--sandbox", "--journey", "saas.yaml", "--window", "P90D", "--as-of", AS_OF]
+SYNC = ["sync", "--crm", "hubspot", "--board", BOARD, *PULL]
+
+
+@pytest.fixture
+def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CJM_SYNC_CONFIG", raising=False)
+    monkeypatch.delenv("CJM_STATE_URL", raising=False)
+    Path("saas.yaml").write_text(JOURNEY, encoding="utf-8")
+    Path("cjm-sync.toml").write_text("[connectors.hubspot]\nsandbox_records = 800\n", encoding="utf-8")
+    return tmp_path
+
+
+@pytest.fixture
+def synced(here: Path) -> dict[str, Any]:
+    first = cli_json(*SYNC)
+    assert first["applied"]
+    return first  # type: ignore[no-any-return]
+
+
+def inbox() -> dict[str, Any]:
+    return {i.key: i for i in load_journey(Path("saas.yaml")).journey.inbox}
+
+
+def id_map() -> dict[str, str]:
+    store = open_store(".cjm-sync/state.db")
+    try:
+        return dict(store.get_id_map("saas", "miro", BOARD))
+    finally:
+        store.close()
+
+
+@contextmanager
+def board() -> Iterator[tuple[MiroSandbox, dict[str, Item]]]:
+    """The sandbox board as the API shows it (canvas coordinates), and the sandbox to act as a person."""
+    sandbox = MiroSandbox.open(Path(".cjm-sync/sandbox-miro.json"))
+    with sandbox._state(saving=False):
+        raw = [
+            item_json("https://api.miro.com", sandbox.store.board(BOARD), i)
+            for i in sandbox.store.board(BOARD).items.values()
+        ]
+    yield sandbox, parse_items(raw, {})
+
+
+def test_pull_lists_every_unused_key_with_discovers_volume(here: Path) -> None:
+    found = cli_json("discover", "hubspot", *PULL)
+    counts = {t["key"]: t["count"] for t in found["touchpoints"]}
+    report = cli_json("pull", "hubspot", *PULL)
+    listed = inbox()
+    used = {"hubspot:calls:INBOUND", "hubspot:tickets:PHONE", "hubspot:feedback_submissions:NPS"}
+    assert set(listed) == {k for k, n in counts.items() if n > 0} - used
+    assert all(listed[k].volume == counts[k] for k in listed)
+    assert listed["hubspot:calls:OUTBOUND"].label == "Calls: Outbound"
+    assert {e["key"] for e in report["inbox"] if e["event"] == "added"} == set(listed)
+    text = Path("saas.yaml").read_text(encoding="utf-8")
+    assert text.startswith(JOURNEY.split("\n", maxsplit=1)[0])
+    assert "sources: [hubspot:calls:INBOUND, hubspot:tickets:PHONE]" in text
+    again = cli_json("pull", "hubspot", *PULL)
+    assert again["inbox"] == []
+    assert not again["file_written"]
+
+
+def test_sync_draws_the_inbox_beside_the_grid_and_a_second_sync_writes_nothing(synced: dict[str, Any]) -> None:
+    listed = inbox()
+    ids = id_map()
+    with board() as (_, items):
+        frame = items[ids["inbox-frame:hubspot"]]
+        assert frame.type == "frame"
+        assert frame.data["title"] == "Unassigned (from HubSpot)"
+        journey = items[ids["frame:saas"]]
+        assert frame.canvas_rect.x0 > journey.canvas_rect.x1  # beside the grid, to the right
+        for key in listed:
+            card = items[ids[f"inbox:{key}"]]
+            assert card.type == "app_card"
+            assert card.parent_id == frame.id
+            assert any(f["value"] == key for f in card.data["fields"])
+        others = [i.canvas_rect for i in items.values() if i.parent_id is None and i.id != frame.id]
+        assert not any(frame.canvas_rect.overlaps(r) for r in others)
+    again = cli_json(*SYNC)
+    assert again["board_writes"] == 0, again["plan"]
+    assert not again["file_written"]
+    assert again["inbox"] == []
+
+
+def _cell(items: dict[str, Item], ids: dict[str, str], stage: str) -> tuple[float, float, str]:
+    """Frame-relative centre of the touchpoints-row cell of ``stage``, and the journey frame's id."""
+    frame = items[ids["frame:saas"]]
+    header = items[ids[f"stage:{stage}"]]
+    row = items[ids["row:touchpoints"]]
+    return header.local(frame)[0], row.local(frame)[1], frame.id
+
+
+def test_a_card_dragged_into_a_stage_becomes_that_touchpoint_with_its_key(synced: dict[str, Any]) -> None:
+    ids = id_map()
+    card_id = ids["inbox:hubspot:calls:OUTBOUND"]
+    with board() as (sandbox, items):
+        x, y, frame = _cell(items, ids, "consider")
+        sandbox.as_user(HUMAN).move_item(BOARD, card_id, x, y, parent_id=frame)
+    plan = cli_json("plan", "--crm", "hubspot", "--board", BOARD, *PULL)
+    assert {"event": "placed", "key": "hubspot:calls:OUTBOUND"}.items() <= plan["inbox"][0].items()
+    report = cli_json(*SYNC)
+    journey = load_journey(Path("saas.yaml")).journey
+    (tp,) = [t for t in journey.touchpoints if "hubspot:calls:OUTBOUND" in t.sources]
+    assert (tp.title, tp.stage, tp.sources) == ("Calls: Outbound", "consider", ["hubspot:calls:OUTBOUND"])
+    assert "hubspot:calls:OUTBOUND" not in inbox()
+    assert id_map()[f"touchpoint:{tp.id}"] == card_id  # the same board item, re-keyed
+    assert not any(op["op"] in ("create", "delete") and op["item_type"] == "app_card" for op in report["plan"]["board"])
+    with board() as (_, items):
+        assert card_id in items
+        assert sum(1 for i in items.values() if i.data.get("title", "").endswith("Outbound</p>")) == 1
+    assert not tp.metrics  # the pull ran before the board was read; the next one fills it
+    cli_json(*SYNC)
+    tp = next(t for t in load_journey(Path("saas.yaml")).journey.touchpoints if t.id == tp.id)
+    assert {m.id for m in tp.metrics} >= {"volume", "volume-previous", "volume-change"}
+    last = cli_json(*SYNC)
+    assert last["board_writes"] == 0
+    assert not last["file_written"]
+    log = cli_json("log")["changes"]
+    assert any(c["key"] == "inbox:hubspot:calls:OUTBOUND" and c["reason"] == "inbox placed" for c in log)
+
+
+def test_a_card_moved_elsewhere_is_not_adopted_nor_moved_back(synced: dict[str, Any]) -> None:
+    ids = id_map()
+    card_id = ids["inbox:hubspot:emails:EMAIL"]
+    with board() as (sandbox, items):
+        far = items[ids["frame:saas"]].canvas_rect
+        sandbox.as_user(HUMAN).remove_from_frame(BOARD, card_id)
+        sandbox.as_user(HUMAN).move_item(BOARD, card_id, far.x0 - 2000, far.y0)
+    report = cli_json(*SYNC)
+    assert "hubspot:emails:EMAIL" in inbox()
+    assert not inbox()["hubspot:emails:EMAIL"].dismissed
+    assert report["board_writes"] == 0
+    assert report["inbox"] == []
+    assert not any("hubspot:emails:EMAIL" in t.sources for t in load_journey(Path("saas.yaml")).journey.touchpoints)
+
+
+def test_a_deleted_card_is_dismissed_and_not_drawn_again(synced: dict[str, Any]) -> None:
+    ids = id_map()
+    with board() as (sandbox, _):
+        sandbox.as_user(HUMAN).delete_item(BOARD, ids["inbox:hubspot:meetings:COMPLETED"])
+    code, out, err = cli(*SYNC)
+    assert code == 0, err
+    assert "× hubspot:meetings:COMPLETED dismissed" in out
+    assert inbox()["hubspot:meetings:COMPLETED"].dismissed
+    assert "dismissed: true" in Path("saas.yaml").read_text(encoding="utf-8")
+    again = cli_json(*SYNC)
+    assert again["board_writes"] == 0
+    assert again["inbox"] == []
+    assert "inbox:hubspot:meetings:COMPLETED" not in id_map()
+    log = cli_json("log")["changes"]
+    assert any(c["key"] == "inbox:hubspot:meetings:COMPLETED" and c["field"] == "dismissed" for c in log)
+
+
+def test_a_key_written_into_the_file_takes_its_card_off_the_board(synced: dict[str, Any]) -> None:
+    card_id = id_map()["inbox:hubspot:tickets:EMAIL"]
+    text = Path("saas.yaml").read_text(encoding="utf-8")
+    Path("saas.yaml").write_text(
+        text.replace(
+            "[hubspot:calls:INBOUND, hubspot:tickets:PHONE]",
+            "[hubspot:calls:INBOUND, hubspot:tickets:PHONE, hubspot:tickets:EMAIL]",
+        ),
+        encoding="utf-8",
+    )
+    report = cli_json(*SYNC)
+    assert "hubspot:tickets:EMAIL" not in inbox()
+    assert {"op": "delete", "key": "inbox:hubspot:tickets:EMAIL"}.items() <= next(
+        op for op in report["plan"]["board"] if op["key"] == "inbox:hubspot:tickets:EMAIL"
+    ).items()
+    assert report["inbox"][0]["event"] == "placed"
+    assert report["inbox"][0]["entity"] == "touchpoint:support"
+    with board() as (_, items):
+        assert card_id not in items
+
+
+def test_a_card_text_edited_on_the_board_is_kept_as_its_title(synced: dict[str, Any]) -> None:
+    ids = id_map()
+    with board() as (sandbox, _):
+        sandbox.as_user(HUMAN).update_item(
+            BOARD, ids["inbox:hubspot:calls:OUTBOUND"], data={"title": "Outbound sales calls"}
+        )
+    cli_json(*SYNC)
+    item = inbox()["hubspot:calls:OUTBOUND"]
+    assert (item.label, item.title) == ("Calls: Outbound", "Outbound sales calls")
+    again = cli_json(*SYNC)
+    assert again["board_writes"] == 0
+    assert not again["file_written"]
+
+
+def test_the_inbox_frame_keeps_clear_of_the_journey(synced: dict[str, Any]) -> None:
+    ids = id_map()
+    with board() as (_, items):
+        rect = journey_rect(_snapshot(items), ids, [])
+        assert rect is not None
+        assert items[ids["inbox-frame:hubspot"]].canvas_rect.x0 >= rect.x1
+
+
+def _snapshot(items: dict[str, Item]) -> Any:
+    from connectors.miro.board import Snapshot
+
+    return Snapshot(items, {}, {})
+
+
+DYNAMICS = """\
+schema_version: 2
+id: dyn
+title: Dynamics 旅程
+stages:
+  - id: use
+    title: Use
+touchpoints:
+  - id: hotline
+    title: Support hotline
+    stage: use
+    sources: [dynamics:incident:phone, dynamics:phonecall:incoming]
+"""
+
+
+def test_dynamics_keys_get_their_own_area_and_a_drag_adopts_one(here: Path) -> None:
+    Path("dyn.yaml").write_text(DYNAMICS, encoding="utf-8")
+    hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    job = ["sync", "--crm", "dynamics", "--sandbox", "--journey", "dyn.yaml", "--board", BOARD, "--as-of", hour]
+    first = cli_json(*job)
+    listed = {i.key: i for i in load_journey(Path("dyn.yaml")).journey.inbox}
+    assert "dynamics:phonecall:outgoing" in listed
+    assert "dynamics:phonecall:incoming" not in listed
+    assert all(k.startswith("dynamics:") and (i.volume or 0) > 0 for k, i in listed.items())
+    assert {e["key"] for e in first["inbox"]} == set(listed)
+    store = open_store(".cjm-sync/state.db")
+    try:
+        ids = dict(store.get_id_map("dyn", "miro", BOARD))
+    finally:
+        store.close()
+    card_id = ids["inbox:dynamics:appointment"]
+    with board() as (sandbox, items):
+        assert items[ids["inbox-frame:dynamics"]].data["title"] == "Unassigned (from Dynamics 365)"
+        frame = items[ids["frame:dyn"]]
+        x = items[ids["stage:use"]].local(frame)[0]
+        y = items[ids["row:touchpoints"]].local(frame)[1]
+        sandbox.as_user(HUMAN).move_item(BOARD, card_id, x, y, parent_id=frame.id)
+    cli_json(*job)
+    journey = load_journey(Path("dyn.yaml")).journey
+    (tp,) = [t for t in journey.touchpoints if t.sources == ["dynamics:appointment"]]
+    assert tp.stage == "use"
+    assert tp.title == "Appointments"
+    assert "dynamics:appointment" not in {i.key for i in journey.inbox}
+    cli_json(*job)
+    tp = next(t for t in load_journey(Path("dyn.yaml")).journey.touchpoints if t.id == tp.id)
+    assert next(m for m in tp.metrics if m.id == "volume").value == listed["dynamics:appointment"].volume
