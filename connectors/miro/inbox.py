@@ -7,7 +7,9 @@ volume — and a line of help (``inbox-hint:<connector>``). Cards are placed in 
 its place once drawn (people may rearrange them, or drag one elsewhere), new cards take free slots, the
 frame grows to fit and never shrinks.
 
-What people do with the cards is read back by :mod:`connectors.miro.inbox_reading` (drag into a stage:
+A card whose entry left the inbox (its key placed on the map, dismissed in the file, gone from the CRM) is
+deleted when cjm-sync drew it, even if people moved it: it stands for nothing any more. What people do
+with the cards is read back by :mod:`connectors.miro.inbox_reading` (drag into a stage:
 a new touchpoint; delete: dismissed). The frame and the help line are display only.
 """
 
@@ -150,7 +152,7 @@ def plan_inbox(
         item = snapshot.items.get(item_id)
         if not key.startswith(CARD_PREFIX) or key in wanted or item is None:
             continue
-        if item_id in plan.created and item_id not in snapshot.changed:
+        if item_id in plan.created:  # ours, and its entry left the inbox: even a card people moved goes
             plan.ops.append(BoardOp(OpKind.DELETE, key, item.type, item_id, summary=f"delete {item.type} {key}"))
     return plan.ops
 

@@ -6,6 +6,8 @@ its card off the board."""
 
 from __future__ import annotations
 
+import contextlib
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -14,8 +16,10 @@ from typing import Any
 
 import pytest
 from cli_runner import cli, cli_json
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 
-from cjm_sync.files import load_journey
+from cjm_sync.files import load_journey, save_journey
 from cjm_sync.state import open_store
 from connectors.miro.board import Item, parse_items
 from connectors.miro.inbox import journey_rect
@@ -295,3 +299,108 @@ def test_dynamics_keys_get_their_own_area_and_a_drag_adopts_one(here: Path) -> N
     cli_json(*job)
     tp = next(t for t in load_journey(Path("dyn.yaml")).journey.touchpoints if t.id == tp.id)
     assert next(m for m in tp.metrics if m.id == "volume").value == listed["dynamics:appointment"].volume
+
+
+ACTIONS = st.lists(
+    st.tuples(
+        st.sampled_from(["drag", "drag-other-lane", "park", "delete", "retitle", "use-in-file"]), st.integers(0, 99)
+    ),
+    min_size=1,
+    max_size=3,
+)
+
+
+@settings(
+    max_examples=4,
+    deadline=None,
+    derandomize=True,
+    phases=[Phase.explicit, Phase.generate],  # each example is a dozen syncs: no slow shrinking in CI
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(actions=ACTIONS)
+def test_random_inbox_actions_never_lose_a_key_nor_duplicate_an_item(
+    monkeypatch: pytest.MonkeyPatch, actions: list[tuple[str, int]]
+) -> None:
+    monkeypatch.delenv("CJM_SYNC_CONFIG", raising=False)
+    monkeypatch.delenv("CJM_STATE_URL", raising=False)
+    with tempfile.TemporaryDirectory() as folder, contextlib.chdir(folder):
+        Path("saas.yaml").write_text(JOURNEY, encoding="utf-8")
+        Path("cjm-sync.toml").write_text("[connectors.hubspot]\nsandbox_records = 800\n", encoding="utf-8")
+        cli_json(*SYNC)
+        keys = set(inbox())
+        for action, pick in actions:
+            ids = id_map()
+            live = sorted(k for k, i in inbox().items() if not i.dismissed and f"inbox:{k}" in ids)
+            if not live:
+                break
+            key = live[pick % len(live)]
+            _act(action, key, ids, pick)
+            cli_json(*SYNC)
+            _check(keys)
+            _check_action(action, key, pick, ids[f"inbox:{key}"])
+            cli_json(*SYNC)  # an adopted touchpoint gets its metrics at this pull
+            _check(keys)
+            again = cli_json(*SYNC)  # converged: nothing left to do
+            assert again["board_writes"] == 0, again["plan"]
+            assert not again["file_written"]
+
+
+def _act(action: str, key: str, ids: dict[str, str], pick: int) -> None:
+    card = ids[f"inbox:{key}"]
+    with board() as (sandbox, items):
+        person = sandbox.as_user(HUMAN)
+        if action.startswith("drag"):
+            x, y, frame = _cell(items, ids, ["consider", "use"][pick % 2])
+            if action == "drag-other-lane":
+                y = items[ids["row:pain_points"]].local(items[frame])[1]
+            person.move_item(BOARD, card, x + 40 * (pick % 3), y, parent_id=frame)
+        elif action == "park":
+            person.remove_from_frame(BOARD, card)
+            person.move_item(BOARD, card, -5000.0 - 300 * pick, 0.0)
+        elif action == "delete":
+            person.delete_item(BOARD, card)
+        elif action == "retitle":
+            person.update_item(BOARD, card, data={"title": f"<p>Renamed {pick} 📞</p>"})
+    if action == "use-in-file":
+        loaded = load_journey(Path("saas.yaml"))
+        journey = loaded.journey.model_copy(deep=True)
+        journey.touchpoints[0].sources.append(key)
+        save_journey(loaded, journey)
+
+
+def _check_action(action: str, key: str, pick: int, card: str) -> None:
+    """What each action must have done, one sync later."""
+    journey = load_journey(Path("saas.yaml")).journey
+    entry = next((i for i in journey.inbox if i.key == key), None)
+    users = [t for t in journey.touchpoints if key in t.sources]
+    if action.startswith("drag"):
+        assert entry is None
+        assert [(t.stage, id_map()[f"touchpoint:{t.id}"]) for t in users] == [(["consider", "use"][pick % 2], card)]
+    elif action == "use-in-file":
+        assert entry is None
+        assert card not in id_map().values()
+    else:
+        assert entry is not None
+        assert entry.dismissed is (action == "delete")
+        assert entry.title == (f"Renamed {pick} 📞" if action == "retitle" else None)
+
+
+def _check(keys: set[str]) -> None:
+    """No key lost (each listed key is in the inbox or named by exactly one stage or touchpoint, never
+    both) and no item duplicated (one live board item per id-map entry; one card per touchpoint and per
+    shown inbox entry; no stray cards)."""
+    journey = load_journey(Path("saas.yaml")).journey
+    listed = {i.key: i for i in journey.inbox}
+    named = [k for s in journey.stages for k in s.sources] + [k for t in journey.touchpoints for k in t.sources]
+    for key in keys:
+        assert (key in listed) != (key in named), key
+        assert named.count(key) <= 1, key
+    ids = id_map()
+    assert len(set(ids.values())) == len(ids)
+    with board() as (_, items):
+        cards = {i.id for i in items.values() if i.type == "app_card"}
+        for tp in journey.touchpoints:
+            assert ids[f"touchpoint:{tp.id}"] in cards
+        for entry in listed.values():
+            assert (ids.get(f"inbox:{entry.key}") in cards) is not entry.dismissed, entry
+        assert len(cards) == len(journey.touchpoints) + sum(1 for e in listed.values() if not e.dismissed)
