@@ -19,8 +19,9 @@ cannot end before ``(⌈credits ÷ 100,000⌉ − 1) × 60 s`` whatever the numb
 
 Prints per worker count: wall time per tick, speed-up over the first row, failed jobs, the duplicate
 check (every board holds the same number of items, every journey ran once per tick and no two runs
-of a journey overlapped), requests, 429 answers and credits per tick, and the load average. Figures,
-not a test: nothing asserts on time.
+of a journey overlapped), requests, 429 answers and credits per tick (tick 1 + tick 2), the CPU the
+worker processes used (start-up included) and the 1-minute load average before → after. Figures, not
+a test: nothing asserts on time.
 
     .venv/bin/python benchmarks/bench_workers.py                           # 200 journeys, 1/2/4/8, 20 tokens
     .venv/bin/python benchmarks/bench_workers.py --tokens 1 --workers 1 4  # one shared token: the floor
@@ -39,6 +40,7 @@ import json
 import math
 import os
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -195,6 +197,8 @@ class Row:
     noop: Tick
     no_duplicates: bool
     load: str
+    worker_cpu: float
+    """CPU seconds the worker processes used, start-up and both ticks included."""
 
 
 def run_one(cluster: PgCluster, args: argparse.Namespace, workers: int) -> Row:
@@ -211,6 +215,7 @@ def run_one(cluster: PgCluster, args: argparse.Namespace, workers: int) -> Row:
                "MIRO_ACCESS_TOKEN": "bench-token-0001"}  # fmt: skip
         asyncio.run(ensure_schema(make_app(url), url))
         open_store(url).close()  # migrate the state once, before the workers race to
+        cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         procs = start_workers(root, env, url, workers, args.concurrency)
         try:
             before = os.getloadavg()[0]
@@ -220,7 +225,11 @@ def run_one(cluster: PgCluster, args: argparse.Namespace, workers: int) -> Row:
         finally:
             stop_workers(procs)
             server.shutdown()
-        return Row(workers, first, noop, no_duplicates(url, keys, sandbox, 2), f"{before:.1f}→{after:.1f}")
+        cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+        used = cpu.ru_utime + cpu.ru_stime - cpu_before.ru_utime - cpu_before.ru_stime
+        return Row(
+            workers, first, noop, no_duplicates(url, keys, sandbox, 2), f"{before:.1f}→{after:.1f}", round(used, 1)
+        )
 
 
 def floor_seconds(credits: int, budget: int) -> int:
@@ -263,7 +272,7 @@ def main() -> int:
     )
     print(
         f"{'workers':>7} {'tick 1 s':>9} {'speed-up':>8} {'floor s':>7} {'tick 2 s':>9} {'speed-up':>8} "
-        f"{'failed':>6} {'no dup':>6} {'requests':>9} {'429s':>5} {'credits':>17} {'load':>9}"
+        f"{'failed':>6} {'no dup':>6} {'requests':>9} {'429s':>5} {'credits':>17} {'CPU s':>6} {'load':>9}"
     )
     for row in rows:
         first, noop = row.first, row.noop
@@ -272,7 +281,8 @@ def main() -> int:
             f"{floor_seconds(first.credits, budget):>7} {noop.seconds:>9} "
             f"{rows[0].noop.seconds / noop.seconds:>7.1f}× {first.failed + noop.failed:>6} "
             f"{'yes' if row.no_duplicates else 'NO':>6} {f'{first.requests}+{noop.requests}':>9} "
-            f"{first.throttled + noop.throttled:>5} {f'{first.credits:,}+{noop.credits:,}':>17} {row.load:>9}"
+            f"{first.throttled + noop.throttled:>5} {f'{first.credits:,}+{noop.credits:,}':>17} "
+            f"{row.worker_cpu:>6} {row.load:>9}"
         )
     return 0
 
