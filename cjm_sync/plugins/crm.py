@@ -6,8 +6,9 @@ owns the journey file, the lock, the run record and the state store; the connect
 
 Per run the engine calls:
 
-1. ``check_source_key(key)`` (classmethod, also from ``cjm-sync validate``) → ``None`` or a message
-   saying why the key is malformed for this connector (wrong shape for its kind).
+1. ``check_source_key(key, kind)`` (classmethod, also from ``cjm-sync validate``) → ``None`` or a message
+   saying why the key is malformed for this connector (wrong shape for its kind, or a stage key on a
+   touchpoint and the reverse).
 2. ``discover(DiscoverRequest)`` → :class:`Discovery`: every stage and touchpoint key the CRM has,
    with labels, order and volumes (``cjm-sync discover <crm>``).
 3. ``pull(PullRequest, cache)`` → :class:`PullResult`: one :class:`MetricFact` per (entity, metric)
@@ -254,9 +255,10 @@ class CrmConnector(Protocol):
         """
 
     @classmethod
-    def check_source_key(cls, key: str) -> str | None:
-        """Why ``key`` (one of this connector's) is malformed, or ``None`` when its shape is right.
-        Unknown values (a pipeline id that does not exist) are not checked here: pull warns about them."""
+    def check_source_key(cls, key: str, kind: LinkKind | None = None) -> str | None:
+        """Why ``key`` (one of this connector's) is malformed, or ``None`` when its shape is right; with
+        ``kind``, also why it cannot feed that kind of entity (a stage key on a touchpoint). Unknown
+        values (a pipeline id that does not exist) are not checked here: pull warns about them."""
 
     def discover(self, request: DiscoverRequest) -> Discovery:
         """What the CRM has: stages in order and touchpoint keys with volumes in the window."""

@@ -6,11 +6,12 @@ from collections.abc import Callable
 
 from cjm_sync.errors import CjmSyncError
 from cjm_sync.plugins.capabilities import ConnectorKind
+from cjm_sync.plugins.crm import LinkKind
 from cjm_sync.plugins.registry import available_connectors, load_connector
 from cjm_sync.schema import Journey, source_connector
 
 Path = tuple[str | int, ...]
-KeyCheck = Callable[[str], "str | None"]
+KeyCheck = Callable[[str, LinkKind], "str | None"]
 
 
 def _checker(name: str) -> KeyCheck | str:
@@ -36,25 +37,28 @@ def _is_crm(name: str) -> bool:
 
 
 def source_key_problems(journey: Journey) -> list[tuple[Path, str]]:
-    """Every malformed source key of ``journey`` (``sources`` and ``inbox`` keys) as ``(path, message)``, path
-    into the document."""
+    """Every malformed source key of ``journey`` (``sources`` and ``inbox`` keys) as ``(path, message)``,
+    path into the document; a key of the wrong role (a stage key on a touchpoint or in the inbox, a
+    touchpoint key on a stage) is malformed there."""
     problems: list[tuple[Path, str]] = []
     checkers: dict[str, KeyCheck | str] = {}
-    keys: list[tuple[Path, str]] = [
-        (("stages", i, "sources", j), key) for i, s in enumerate(journey.stages) for j, key in enumerate(s.sources)
+    keys: list[tuple[Path, LinkKind, str]] = [
+        (("stages", i, "sources", j), "stage", key)
+        for i, s in enumerate(journey.stages)
+        for j, key in enumerate(s.sources)
     ]
     keys += [
-        (("touchpoints", i, "sources", j), key)
+        (("touchpoints", i, "sources", j), "touchpoint", key)
         for i, t in enumerate(journey.touchpoints)
         for j, key in enumerate(t.sources)
     ]
-    keys += [(("inbox", i, "key"), item.key) for i, item in enumerate(journey.inbox)]
-    for path, key in keys:
+    keys += [(("inbox", i, "key"), "touchpoint", item.key) for i, item in enumerate(journey.inbox)]
+    for path, kind, key in keys:
         name = source_connector(key)
         if name not in checkers:
             checkers[name] = _checker(name)
         check = checkers[name]
-        message = check if isinstance(check, str) else check(key)
+        message = check if isinstance(check, str) else check(key, kind)
         if message:
             problems.append((path, message))
     return problems

@@ -23,6 +23,7 @@ from cjm_sync.plugins.crm import (
     DiscoveredTouchpoint,
     DiscoverRequest,
     Discovery,
+    LinkKind,
     MetricFact,
     PullRequest,
     PullResult,
@@ -142,9 +143,10 @@ class DynamicsConnector:
         }
 
     @classmethod
-    def check_source_key(cls, key: str) -> str | None:
-        """Why ``key`` is malformed for Dynamics (see :mod:`connectors.dynamics.keys`), or ``None``."""
-        return check_key(key)
+    def check_source_key(cls, key: str, kind: LinkKind | None = None) -> str | None:
+        """Why ``key`` is malformed for Dynamics, or cannot feed a ``kind`` entity (see
+        :mod:`connectors.dynamics.keys`), or ``None``."""
+        return check_key(key, kind)
 
     def api_calls(self) -> dict[str, Any]:
         """Calls by kind, retries, waits, and rows read."""

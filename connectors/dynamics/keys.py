@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Literal
 from uuid import UUID
 
 __all__ = ["PREFIX", "SourceKey", "check_key", "kebab", "option_key", "parse_key"]
@@ -78,8 +79,21 @@ class SourceKey:
         return ":".join((PREFIX, self.kind, *self.parts))
 
 
-def check_key(key: str) -> str | None:
-    """Why ``key`` is malformed for Dynamics, or ``None`` when its shape is right (values not checked)."""
+def check_key(key: str, role: Literal["touchpoint", "stage"] | None = None) -> str | None:
+    """Why ``key`` is malformed for Dynamics — or, with ``role``, cannot feed that kind of entity (a
+    business-process-flow stage on a touchpoint, an activity on a stage) — or ``None`` when its shape is
+    right (values not checked). A Customer Insights journey key (listed, no metrics) fits either."""
+    message = _shape_problem(key)
+    if message or role is None:
+        return message
+    kind = key.split(":")[1]
+    own = None if kind == "msdynmkt_journey" else "stage" if kind == "bpf" else "touchpoint"
+    if own is not None and own != role:
+        return f"'{key}' is a {own} key; a {role} takes {role} keys (docs/dynamics.md, source keys)"
+    return None
+
+
+def _shape_problem(key: str) -> str | None:
     pieces = key.split(":")
     if len(pieces) < 2 or pieces[0] != PREFIX:
         return f"'{key}' is not a Dynamics key (expected 'dynamics:<kind>:…')"

@@ -27,6 +27,7 @@ from cjm_sync.plugins import (
     DiscoveredTouchpoint,
     DiscoverRequest,
     Discovery,
+    LinkKind,
     MetricFact,
     PullRequest,
     PullResult,
@@ -154,9 +155,10 @@ class HubSpotConnector:
         }
 
     @classmethod
-    def check_source_key(cls, key: str) -> str | None:
-        """Why ``key`` is malformed (see :mod:`connectors.hubspot.keys`), or ``None``."""
-        return hs_keys.problem(key)
+    def check_source_key(cls, key: str, kind: LinkKind | None = None) -> str | None:
+        """Why ``key`` is malformed, or cannot feed a ``kind`` entity (see :mod:`connectors.hubspot.keys`),
+        or ``None``."""
+        return hs_keys.problem(key, kind)
 
     def api_calls(self) -> dict[str, Any]:
         """Calls by kind (``search``, ``list``, ``get`` …), retries and rate-limit waits, plus

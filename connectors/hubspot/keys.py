@@ -75,8 +75,19 @@ class SourceKey:
         return self.kind if self.role == "touchpoint" else STAGE_KINDS[self.kind]
 
 
-def problem(key: str) -> str | None:
-    """Why ``key`` is not a well-formed HubSpot key, or ``None``."""
+def problem(key: str, role: Literal["touchpoint", "stage"] | None = None) -> str | None:
+    """Why ``key`` is not a well-formed HubSpot key — or, with ``role``, not one for that kind of entity
+    (a stage key on a touchpoint) — or ``None``."""
+    message = _shape_problem(key)
+    if message or role is None:
+        return message
+    own = "touchpoint" if key.split(":")[1] in TOUCHPOINT_KINDS else "stage"
+    if own != role:
+        return f"'{key}' is a {own} key; a {role} takes {role} keys (docs/crm.md, source keys)"
+    return None
+
+
+def _shape_problem(key: str) -> str | None:
     parts = key.split(":")
     if parts[0] != PREFIX:
         return f"'{key}' is not a HubSpot key (they start with 'hubspot:')"

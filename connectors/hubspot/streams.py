@@ -15,7 +15,10 @@ start (its memo's ``from``). How a run reads (docs/metrics.md "How the values ar
 * **``--full``**: every record of the object through the list endpoint (100/page: no search cap, no
   search-index lag), covering all times (``from`` = ``None``).
 
-The watermark is the newest modification time seen, two minutes back (search is eventually consistent).
+The watermark is where the next run's modification search starts. Search is eventually consistent: a
+record modified in the two minutes before a run started may not be found yet, so the watermark never
+passes ``run start − 2 min``; but when everything seen is older than that, it moves just past the newest
+modification seen, so an unchanged rerun reads nothing again (a bulk edit is re-read at most once).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import hashlib
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from cjm_sync.plugins import RecordCache
@@ -38,6 +41,8 @@ CONSISTENCY_LAG: Final = timedelta(minutes=2)
 """Watermarks stay this far behind the newest modification seen: search is eventually consistent."""
 GROUPS_PER_QUERY: Final = 5
 """HubSpot takes at most 5 filter groups per search (changelog 2024-08-26; the spec says 6)."""
+MS: Final = timedelta(milliseconds=1)
+"""HubSpot's time resolution."""
 ID_SORT: Final = "hs_object_id"
 """Window loads page in id order: stable while records change during the read."""
 
@@ -113,6 +118,11 @@ def load_window(
             yield from client.ascending(scope.obj, prop, since, props, until=until)
 
 
+def now() -> datetime:
+    """The current time, UTC (a function so that tests can move it)."""
+    return datetime.now(UTC)
+
+
 class StreamSync:
     """Brings one stream of the record cache up to date for one run (see the module docstring)."""
 
@@ -124,6 +134,7 @@ class StreamSync:
     def run(self, need_from: datetime, *, full: bool) -> datetime | None:
         """Make the stream hold every in-scope record from ``need_from`` on (``full``: every record, all
         times, through the list endpoint); returns the new watermark (``None``: nothing seen yet)."""
+        started = now()
         mark = self.cache.watermark(self.stream)
         memo = self.cache.get_memo(self.stream)
         if full:
@@ -139,7 +150,8 @@ class StreamSync:
             self._catch_up(mark, covered)
         if self._newest is None:
             return mark
-        fresh = self._newest - CONSISTENCY_LAG
+        visible = started - CONSISTENCY_LAG  # every modification before this was searchable when we read
+        fresh = self._newest + MS if self._newest < visible else visible
         return max(fresh, mark) if mark is not None and not full else fresh
 
     def _memo(self, covered: datetime | None) -> None:

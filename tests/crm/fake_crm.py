@@ -48,7 +48,7 @@ class FakeCrm:
         return cls()
 
     @classmethod
-    def check_source_key(cls, key: str) -> str | None:
+    def check_source_key(cls, key: str, kind: str | None = None) -> str | None:
         parts = key.split(":")
         if len(parts) != 2 or not parts[1].isalpha():
             return f"'{key}' is not analytics:<letters>"

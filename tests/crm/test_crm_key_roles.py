@@ -1,0 +1,60 @@
+"""A source key feeds one kind of entity: ``validate`` rejects a stage key on a touchpoint and a
+touchpoint key on a stage (issue 9: "validate rejects malformed keys — wrong shape for their kind"),
+naming the line, for every CRM connector; keys in their place pass."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cli_runner import cli
+
+BPF = "dynamics:bpf:leadtoopportunitysalesprocesses:3a275c22-fc45-4e89-97fc-41e5ec578743"
+TEMPLATE = """\
+schema_version: 2
+id: roles
+title: Roles
+stages:
+  - id: consider
+    title: Consider
+    sources: [{stage}]
+touchpoints:
+  - id: call
+    title: Call
+    stage: consider
+    sources: [{touchpoint}]
+"""
+CASES = [
+    ("hubspot:deal-stage:default:qualifiedtobuy", "hubspot:calls:INBOUND"),
+    ("hubspot:lifecycle:lead", "hubspot:feedback_submissions:NPS"),
+    ("hubspot:ticket-stage:0:1", "hubspot:tickets:CHAT"),
+    (BPF, "dynamics:phonecall:incoming"),
+]
+
+
+@pytest.fixture
+def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CJM_SYNC_CONFIG", raising=False)
+    return tmp_path
+
+
+@pytest.mark.parametrize(("stage", "touchpoint"), CASES)
+def test_keys_in_their_place_pass_and_swapped_keys_are_rejected_at_their_lines(
+    here: Path, stage: str, touchpoint: str
+) -> None:
+    Path("ok.yaml").write_text(TEMPLATE.format(stage=stage, touchpoint=touchpoint), encoding="utf-8")
+    code, _, err = cli("validate", "ok.yaml")
+    assert code == 0, err
+    Path("swapped.yaml").write_text(TEMPLATE.format(stage=touchpoint, touchpoint=stage), encoding="utf-8")
+    code, _, err = cli("validate", "swapped.yaml")
+    assert code == 2
+    assert "swapped.yaml:7:" in err and "stages[0].sources[0]" in err and "is a touchpoint key" in err
+    assert "swapped.yaml:12:" in err and "touchpoints[0].sources[0]" in err and "is a stage key" in err
+
+
+def test_a_customer_insights_journey_key_fits_a_stage_or_a_touchpoint(here: Path) -> None:
+    key = "dynamics:msdynmkt_journey:0b8e2f0a-8f7d-4a39-9d4e-2f4f1c2b9a11"
+    Path("cij.yaml").write_text(TEMPLATE.format(stage=key, touchpoint=key), encoding="utf-8")
+    code, _, err = cli("validate", "cij.yaml")
+    assert code == 0, err
