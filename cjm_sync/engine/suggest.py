@@ -20,8 +20,9 @@ def suggest_mapping(found: Discovery, journey: Journey) -> dict[str, Any]:
     """``{"suggestions": [{key, entity, reason}], "unassigned": [key, …]}``.
 
     A key is *unassigned* when no stage or touchpoint lists it in ``sources``. For each unassigned
-    touchpoint key the touchpoint with the same channel and the most words in common with the key's
-    label is suggested (channel alone is enough when only one touchpoint has it); for stage keys, the
+    touchpoint key the touchpoint whose title shares the most words with the key's label and value
+    (``hubspot:feedback_submissions:NPS`` → "NPS survey") is suggested, the same channel breaking ties;
+    with no word in common, channel alone is enough when only one touchpoint has it. For stage keys, the
     stage whose title shares the most words with the label.
     """
     used = {key for s in journey.stages for key in s.sources} | {key for t in journey.touchpoints for key in t.sources}
@@ -31,20 +32,27 @@ def suggest_mapping(found: Discovery, journey: Journey) -> dict[str, Any]:
         if tp.key in used:
             continue
         unassigned.append(tp.key)
-        same_channel = [t for t in journey.touchpoints if tp.channel and t.channel and t.channel.value == tp.channel]
-        label = _words(tp.label)
+        label = _words(tp.label) | _words(tp.key.rpartition(":")[2])
+        same_channel = {t.id for t in journey.touchpoints if tp.channel and t.channel and t.channel.value == tp.channel}
         scored = sorted(
-            ((len(label & _words(t.title)), t.id) for t in same_channel), key=lambda pair: (-pair[0], pair[1])
+            ((len(label & _words(t.title)), t.id in same_channel, t.id) for t in journey.touchpoints),
+            key=lambda item: (-item[0], not item[1], item[2]),
         )
-        if scored and (scored[0][0] > 0 or len(same_channel) == 1):
-            reason = f"channel {tp.channel}" + (", title words" if scored[0][0] else "")
-            suggestions.append({"key": tp.key, "entity": entity_key("touchpoint", scored[0][1]), "reason": reason})
+        if scored and scored[0][0] > 0:
+            _, channel_too, touchpoint = scored[0]
+            reason = (f"channel {tp.channel}, " if channel_too else "") + "title words"
+            suggestions.append({"key": tp.key, "entity": entity_key("touchpoint", touchpoint), "reason": reason})
+        elif len(same_channel) == 1:
+            (only,) = same_channel
+            suggestions.append(
+                {"key": tp.key, "entity": entity_key("touchpoint", only), "reason": f"channel {tp.channel}"}
+            )
     for stage in found.stages:
         if stage.key in used:
             continue
         unassigned.append(stage.key)
         label = _words(stage.label)
-        best = max(((len(label & _words(s.title)), s.id) for s in journey.stages), default=(0, ""))
-        if best[0] > 0:
-            suggestions.append({"key": stage.key, "entity": entity_key("stage", best[1]), "reason": "title words"})
+        common, stage_id = max(((len(label & _words(s.title)), s.id) for s in journey.stages), default=(0, ""))
+        if common > 0:
+            suggestions.append({"key": stage.key, "entity": entity_key("stage", stage_id), "reason": "title words"})
     return {"suggestions": suggestions, "unassigned": unassigned}
