@@ -1,39 +1,48 @@
-"""HubSpot metrics for a large portal: requests and wall time, ours vs the official ``hubspot-api-client``.
+"""HubSpot metrics for a large portal: requests (by purpose) and wall time, ours vs the official
+``hubspot-api-client``.
 
 Both read the loopback HubSpot sandbox (``cjm-sync sandbox hubspot``'s server, in this process) with a
-realistic latency per request. Three measurements on the same generated portal:
+realistic latency per request. Five measurements on the same generated portal (``--scenario``, or both):
 
-* ``counts``   — volume and previous volume of every touchpoint key (calls, emails, meetings,
-  communications, tickets, feedback): ours counts with search totals (``limit=1``); the official client
-  pages every record of those objects (100 per page, the way its docs show ``get_page``/``get_all``) and
-  counts locally.
-* ``pull``     — a full ``pull`` of a journey linking touchpoints, surveys, tickets and stages (first run,
-  which loads the record cache) vs the official client paging every object the metrics need.
-* ``rerun``    — the same pull after 50 records changed (incremental) vs the official client again.
+* ``discover`` — every stage's entries and every touchpoint key's volume in the window and the window
+  before (``discover hubspot``) vs the official client paging every record of those objects (100 per
+  page, the way its docs show ``get_page``) and counting locally;
+* ``counts``   — a pull of every count-only touchpoint key (calls, emails, meetings, communications):
+  search totals vs the official client paging those objects;
+* ``pull``     — a first pull of a journey linking touchpoints, surveys, tickets and stages, which loads
+  the record cache with the windows' records, vs the official client paging the objects it needs;
+* ``rerun``    — the same pull after 50 records changed (incremental);
+* ``full``     — the same pull with ``--full`` (the cache rebuilt through the list endpoint).
 
-Prints requests, wall time and the ratio per measurement. Figures only; nothing is asserted.
+Prints requests by purpose (``pipelines``, ``properties``, ``search-count``, ``search-page``,
+``list-page``, ``batch-read``), wall time and the request ratio per measurement, and the rerun's share of
+``--full``. Figures only; nothing is asserted (tests/hubspot/test_hubspot_budget.py asserts the counts).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from cjm_sync.plugins import PullRequest, SourceLink, Window
+from cjm_sync.plugins import DiscoverRequest, PullRequest, SourceLink, Window
 from cjm_sync.state import open_store
 from cjm_sync.state.crm_cache import StoreRecordCache
 from connectors.hubspot.connector import HubSpotConnector
 from connectors.hubspot.keys import TOUCHPOINT_KINDS
 from connectors.hubspot.sandbox import TOKEN, HubSpotSandbox, RateLimits, SandboxServer
-from connectors.hubspot.sandbox.generator import TOUCH_VALUES, iso
+from connectors.hubspot.sandbox.generator import SCENARIOS, TOUCH_VALUES, iso
 
 ANCHOR = datetime(2026, 11, 1, tzinfo=UTC)
+COUNTED = tuple(o for o in TOUCHPOINT_KINDS if o not in {"tickets", "feedback_submissions"})
+"""Touchpoint objects counted with search totals (the others' volumes come from the record cache)."""
 WINDOW = Window(ANCHOR - timedelta(days=30), ANCHOR)
 LINKS = (
     SourceLink("touchpoint:calls", "touchpoint", ("hubspot:calls:INBOUND", "hubspot:calls:OUTBOUND")),
@@ -46,23 +55,50 @@ LINKS = (
 NEEDED = ("calls", "emails", "tickets", "feedback_submissions", "deals", "contacts")
 
 
-def ours_counts(base_url: str) -> tuple[int, float]:
-    connector = HubSpotConnector.from_config({"base_url": base_url, "search_per_second": 1000, "burst_limit": 1000})
+@dataclass(frozen=True)
+class Measure:
+    """One measurement: requests sent, seconds, and our requests by purpose."""
+
+    requests: int
+    seconds: float
+    by_purpose: dict[str, int]
+
+
+def connector(base_url: str) -> HubSpotConnector:
+    """Our connector against the loopback sandbox (no client-side pacing: the sandbox does not throttle)."""
+    return HubSpotConnector.from_config({"base_url": base_url, "search_per_second": 1000, "burst_limit": 1000})
+
+
+def measured(made: HubSpotConnector, started: float) -> Measure:
+    calls = made.api_calls()
+    return Measure(int(calls["calls"]), time.perf_counter() - started, dict(calls["by_purpose"]))
+
+
+def ours_discover(base_url: str) -> Measure:
+    made = connector(base_url)
+    started = time.perf_counter()
+    made.discover(DiscoverRequest(WINDOW))
+    return measured(made, started)
+
+
+def ours_counts(base_url: str) -> Measure:
+    made = connector(base_url)
     links = tuple(
         SourceLink(f"touchpoint:{obj}-{value}", "touchpoint", (f"hubspot:{obj}:{value}",))
         for obj, (_, values) in TOUCH_VALUES.items()
-        if obj in TOUCHPOINT_KINDS and obj not in {"tickets", "feedback_submissions"}
+        if obj in COUNTED
         for value, _, _ in values
     )
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(str(Path(tmp) / "s.db"))
-        connector.pull(PullRequest("bench", links, WINDOW), StoreRecordCache(store, "r", "bench", "hubspot"))
+        made.pull(PullRequest("bench", links, WINDOW), StoreRecordCache(store, "r", "bench", "hubspot"))
         store.close()
-    return int(connector.api_calls()["calls"]), time.perf_counter() - started
+    return measured(made, started)
 
 
-def official_pages(base_url: str, objects: tuple[str, ...]) -> tuple[int, float]:
+def official_pages(base_url: str, objects: tuple[str, ...]) -> Measure:
+    """The official client paging every record of ``objects``, 100 per page (``basic_api.get_page``)."""
     import hubspot  # noqa: PLC0415 - the benchmark's comparison only
 
     client = hubspot.HubSpot(access_token=TOKEN, host=base_url)
@@ -76,16 +112,16 @@ def official_pages(base_url: str, objects: tuple[str, ...]) -> tuple[int, float]
             if not page.paging or not page.paging.next:
                 break
             after = page.paging.next.after
-    return requests, time.perf_counter() - started
+    return Measure(requests, time.perf_counter() - started, {"list-page": requests})
 
 
-def ours_pull(base_url: str, store: Any, run: str) -> tuple[int, float]:
-    connector = HubSpotConnector.from_config({"base_url": base_url, "search_per_second": 1000, "burst_limit": 1000})
+def ours_pull(base_url: str, store: Any, run: str, *, full: bool = False) -> Measure:
+    made = connector(base_url)
     started = time.perf_counter()
-    result = connector.pull(PullRequest("bench", LINKS, WINDOW), StoreRecordCache(store, run, "bench", "hubspot"))
+    result = made.pull(PullRequest("bench", LINKS, WINDOW, full=full), StoreRecordCache(store, run, "bench", "hubspot"))
     with store.transaction():
         store.crm_commit(run, "bench", "hubspot", result.watermarks)
-    return int(connector.api_calls()["calls"]), time.perf_counter() - started
+    return measured(made, started)
 
 
 def change(sandbox: HubSpotSandbox, count: int) -> None:
@@ -96,45 +132,56 @@ def change(sandbox: HubSpotSandbox, count: int) -> None:
         sandbox.update(obj, rid, {"hs_lastmodifieddate": iso(ANCHOR)})
 
 
+def scenario(name: str, records: int, latency_ms: float) -> list[dict[str, Any]]:
+    """Every measurement on one generated portal: a row per measurement."""
+    sandbox = HubSpotSandbox.generate(name, records, anchor=ANCHOR)
+    sandbox.limits = RateLimits(burst=10**9, search_per_second=10**9)
+    sandbox.latency = latency_ms / 1000
+    rows: list[tuple[str, Measure, Measure]] = []
+    with SandboxServer(sandbox) as server, tempfile.TemporaryDirectory() as tmp:
+        os.environ["HUBSPOT_ACCESS_TOKEN"] = TOKEN
+        url = server.base_url
+        rows.append(("discover", ours_discover(url), official_pages(url, (*TOUCHPOINT_KINDS, "deals", "contacts"))))
+        rows.append(("counts", ours_counts(url), official_pages(url, COUNTED)))
+        store = open_store(str(Path(tmp) / "state.db"))
+        theirs = official_pages(url, NEEDED)
+        rows.append(("pull", ours_pull(url, store, "first"), theirs))
+        change(sandbox, 50)
+        rows.append(("rerun", ours_pull(url, store, "rerun"), theirs))
+        rows.append(("full", ours_pull(url, store, "full", full=True), theirs))
+        store.close()
+    return [
+        {"scenario": name, "measure": m, "ours_requests": ours.requests, "ours_s": round(ours.seconds, 2),
+         "ours_by_purpose": ours.by_purpose, "official_requests": off.requests, "official_s": round(off.seconds, 2),
+         "request_ratio": round(off.requests / max(ours.requests, 1), 1)}
+        for m, ours, off in rows
+    ]  # fmt: skip
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--latency-ms", type=float, default=15.0)
-    parser.add_argument("--scenario", default="b2b_saas")
+    parser.add_argument("--scenario", choices=[*SCENARIOS, "both"], default="both")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    sandbox = HubSpotSandbox.generate(args.scenario, args.records, anchor=ANCHOR)
-    sandbox.limits = RateLimits(burst=10**9, search_per_second=10**9)
-    sandbox.latency = args.latency_ms / 1000
-    rows = []
-    with SandboxServer(sandbox) as server, tempfile.TemporaryDirectory() as tmp:
-        import os  # noqa: PLC0415
-
-        os.environ["HUBSPOT_ACCESS_TOKEN"] = TOKEN
-        counting = tuple(o for o in TOUCHPOINT_KINDS if o not in {"tickets", "feedback_submissions"})
-        rows.append(("counts", *ours_counts(server.base_url), *official_pages(server.base_url, counting)))
-        store = open_store(str(Path(tmp) / "state.db"))
-        first = ours_pull(server.base_url, store, "first")
-        theirs = official_pages(server.base_url, NEEDED)
-        rows.append(("pull", *first, *theirs))
-        change(sandbox, 50)
-        rows.append(("rerun", *ours_pull(server.base_url, store, "rerun"), *theirs))
-        store.close()
-    table = [
-        {"measure": m, "ours_requests": r1, "ours_s": round(t1, 2), "official_requests": r2, "official_s": round(t2, 2),
-         "request_ratio": round(r2 / max(r1, 1), 1)}
-        for m, r1, t1, r2, t2 in rows
-    ]  # fmt: skip
+    names = SCENARIOS if args.scenario == "both" else (args.scenario,)
+    table = [row for name in names for row in scenario(name, args.records, args.latency_ms)]
     if args.json:
         print(json.dumps({"records": args.records, "latency_ms": args.latency_ms, "rows": table}, indent=2))
         return
-    print(f"HubSpot sandbox, {args.records} records ({args.scenario}), {args.latency_ms} ms per request")
-    print(f"{'measure':<8} {'ours req':>9} {'ours s':>8} {'official req':>13} {'official s':>11} {'ratio':>7}")
+    print(f"HubSpot sandbox, {args.records} records, {args.latency_ms} ms per request")
+    print(f"{'scenario':<11} {'measure':<9} {'ours req':>8} {'ours s':>7} {'official req':>12} {'official s':>10} "
+          f"{'ratio':>7}  ours by purpose")  # fmt: skip
     for row in table:
+        purposes = ", ".join(f"{k} {v}" for k, v in row["ours_by_purpose"].items())
         print(
-            f"{row['measure']:<8} {row['ours_requests']:>9} {row['ours_s']:>8} {row['official_requests']:>13} "
-            f"{row['official_s']:>11} {row['request_ratio']:>6}x"
+            f"{row['scenario']:<11} {row['measure']:<9} {row['ours_requests']:>8} {row['ours_s']:>7} "
+            f"{row['official_requests']:>12} {row['official_s']:>10} {row['request_ratio']:>6}x  {purposes}"
         )
+    for name in names:
+        mine = {r["measure"]: r["ours_requests"] for r in table if r["scenario"] == name}
+        print(f"{name}: rerun after 50 changes = {mine['rerun'] / max(mine['full'], 1):.3f} of --full's requests")
 
 
 if __name__ == "__main__":

@@ -108,6 +108,10 @@ class HubSpotClient:
             self._counts[key] = int(data.get("total") or 0)
         return self._counts[key]
 
+    def known(self, obj: str, groups: Sequence[Group]) -> int | None:
+        """The count of ``groups`` if this run already knows it (no request)."""
+        return self._counts.get(self._count_key(obj, groups))
+
     def known_count(self, obj: str, groups: Sequence[Group], total: int) -> None:
         """Remember a count learnt another way (a search page's ``total``, records counted in a page), so
         :meth:`count` with the same filters costs nothing."""

@@ -37,7 +37,7 @@ from cjm_sync.plugins import (
 )
 from connectors.hubspot import keys as hs_keys
 from connectors.hubspot.client import HubSpotClient, Paths, between, one_of, options_in_order
-from connectors.hubspot.counting import count_windows
+from connectors.hubspot.counting import count_keys, count_windows
 from connectors.hubspot.inbox import unassigned_keys
 from connectors.hubspot.keys import STAGE_KINDS, TOUCHPOINT_KINDS, SourceKey
 from connectors.hubspot.limits import BurstLimiter, is_daily, retry_delay
@@ -88,6 +88,15 @@ def _first_instant(doc: Mapping[str, Any], names: Sequence[str]) -> datetime | N
         if value is not None:
             return value
     return None
+
+
+def _values_by_object(sources: Sequence[SourceKey]) -> dict[str, list[str]]:
+    """A touchpoint's values per object, each once, in the order listed."""
+    by_object: dict[str, list[str]] = {}
+    for source in sources:
+        if source.role == "touchpoint" and source.value not in by_object.setdefault(source.kind, []):
+            by_object[source.kind].append(source.value)
+    return by_object
 
 
 class HubSpotConnector:
@@ -196,7 +205,9 @@ class HubSpotConnector:
                 DiscoveredStage(info.key, info.label, info.order, self._count_entries(info, window), info.group)
             )
         for obj, kind in TOUCHPOINT_KINDS.items():
-            for option in self._property_options(obj, kind.property):
+            options = self._property_options(obj, kind.property)
+            count_keys(self.client, obj, kind.property, kind.time, [[str(o["value"])] for o in options], window)
+            for option in options:
                 value = str(option["value"])
                 current, previous = count_windows(self.client, obj, one_of(kind.property, [value]), kind.time, window)
                 if current or previous:
@@ -243,11 +254,14 @@ class HubSpotConnector:
         for obj, scope in self._scopes(all_keys, stages).items():
             stream = f"{obj}@{self.portal}"
             cached[obj] = stream
+            since = request.window.start  # stage metrics look at the window's entrants only
             if obj in TOUCHPOINT_KINDS and TOUCHPOINT_KINDS[obj].time in scope.times:
                 streams[obj] = stream
-            mark = StreamSync(self.client, cache, stream, scope).run(request.window.previous.start, full=request.full)
+                since = request.window.previous.start  # touchpoint metrics have "-previous" values
+            mark = StreamSync(self.client, cache, stream, scope).run(since, full=request.full)
             if mark is not None:
                 result.watermarks[stream] = mark
+        self._count_touchpoints(request, parsed, streams)
         for link in request.links:
             sources = parsed[link.entity]
             if not sources:
@@ -261,6 +275,21 @@ class HubSpotConnector:
                 request.links, request.window, self._property_options, self.client.count, cache, streams
             )
         return result
+
+    def _count_touchpoints(
+        self, request: PullRequest, parsed: Mapping[str, Sequence[SourceKey]], streams: Mapping[str, str]
+    ) -> None:
+        """Learn the two window volumes of every linked touchpoint's value group of the objects counted
+        with search totals, object by object (:func:`count_keys`)."""
+        groups: dict[str, list[list[str]]] = defaultdict(list)
+        for link in request.links:
+            if link.kind == "touchpoint":
+                for obj, values in _values_by_object(parsed[link.entity]).items():
+                    if obj not in streams:
+                        groups[obj].append(values)
+        for obj, found in groups.items():
+            kind = TOUCHPOINT_KINDS[obj]
+            count_keys(self.client, obj, kind.property, kind.time, found, request.window)
 
     @staticmethod
     def _scopes(all_keys: Sequence[SourceKey], stages: Mapping[str, StageInfo]) -> dict[str, Scope]:
@@ -298,11 +327,7 @@ class HubSpotConnector:
         streams: Mapping[str, str],
         warnings: list[str],
     ) -> list[MetricFact]:
-        by_object: dict[str, list[str]] = {}
-        for source in sources:
-            by_object.setdefault(source.kind, [])
-            if source.value not in by_object[source.kind]:
-                by_object[source.kind].append(source.value)
+        by_object = _values_by_object(sources)
         current = previous = 0
         parts: list[str] = []
         feedback: list[tuple[str, object]] = []

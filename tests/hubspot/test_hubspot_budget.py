@@ -29,8 +29,10 @@ from cjm_sync.plugins import DiscoverRequest, PullRequest, PullResult, SourceLin
 from cjm_sync.state import SQLiteStateStore
 from cjm_sync.state.crm_cache import StoreRecordCache
 from connectors.hubspot.sandbox import HubSpotSandbox
+from connectors.hubspot.sandbox.generator import TOUCH_VALUES
 
 WINDOW = Window(ANCHOR - timedelta(days=30), ANCHOR)
+VALUE_OPTIONS = {obj: [v for v, _, _ in values] for obj, (_, values) in TOUCH_VALUES.items()}
 LINKS = (
     SourceLink("touchpoint:calls", "touchpoint", ("hubspot:calls:INBOUND", "hubspot:calls:OUTBOUND")),
     SourceLink("touchpoint:fwd", "touchpoint", ("hubspot:emails:FORWARDED_EMAIL",)),
@@ -46,20 +48,42 @@ CACHED_TIMES = {
     "contacts": ["hs_lifecyclestage_lead_date", "hs_v2_date_entered_lead"],
 }
 """The record times that put a record of each cached object in the windows (for LINKS)."""
+SINCE = {
+    "tickets": WINDOW.previous.start,  # touchpoints: both windows
+    "feedback_submissions": WINDOW.previous.start,
+    "deals": WINDOW.start,  # stages: the window's entrants only
+    "contacts": WINDOW.start,
+}
 
 
 def in_range(records: Iterable[dict[str, Any]], times: Sequence[str], start: datetime) -> int:
     return sum(1 for r in records if any((at := when(r.get(t))) is not None and at >= start for t in times))
 
 
-def two_window_cost(sandbox: HubSpotSandbox, obj: str, values_: set[str], window: Window) -> int:
-    """One search over both windows; a second (current window) when the matches exceed one page."""
-    matching = [
-        r
+def in_windows(sandbox: HubSpotSandbox, obj: str, values_: set[str], window: Window) -> int:
+    """Records of ``obj`` with one of ``values_`` in the window or the window before."""
+    return sum(
+        1
         for r in sandbox.records(obj)
         if r.get(VALUE[obj]) in values_ and window.previous.start <= when(r[TIME[obj]]) < window.end  # type: ignore[operator]
-    ]
-    return 1 if len(matching) <= 200 else 2
+    )
+
+
+def two_window_cost(sandbox: HubSpotSandbox, obj: str, values_: set[str], window: Window) -> int:
+    """One search over both windows; a second (current window) when the matches exceed one page."""
+    return 1 if in_windows(sandbox, obj, values_, window) <= 200 else 2
+
+
+def object_cost(sandbox: HubSpotSandbox, obj: str, values_: list[str], window: Window) -> int:
+    """Disjoint keys of one object: one search over all of them; past one page, each key but the largest
+    as alone, and the largest's current window only (its two-window total is the rest)."""
+    sizes = {v: in_windows(sandbox, obj, {v}, window) for v in values_}
+    if len(values_) == 1:
+        return two_window_cost(sandbox, obj, set(values_), window)
+    if sum(sizes.values()) <= 200:
+        return 1
+    largest = max(values_, key=lambda v: sizes[v])
+    return 1 + sum(two_window_cost(sandbox, obj, {v}, window) for v in values_ if v != largest) + 1
 
 
 def pull(
@@ -83,18 +107,33 @@ def test_discover_costs_the_floor(portal: HubSpotSandbox, connect: ConnectorFact
     found = connector.discover(DiscoverRequest(WINDOW))
     stages = sum(len(p["stages"]) for obj in ("deals", "tickets") for p in portal.portal.pipelines[obj])
     stages += len(next(p for p in portal.portal.properties["contacts"] if p["name"] == "lifecyclestage")["options"])
-    keys = [(obj, o["value"]) for obj in TIME for o in portal.portal.properties[obj][0]["options"]]
-    per_key = sum(two_window_cost(portal, obj, {value}, WINDOW) for obj, value in keys)
+    options = {obj: [o["value"] for o in portal.portal.properties[obj][0]["options"]] for obj in TIME}
+    counting = sum(object_cost(portal, obj, values_, WINDOW) for obj, values_ in options.items())
     calls = connector.api_calls()
-    assert calls["by_purpose"] == {
-        "pipelines": 2,
-        "properties": 1 + len(TIME),  # lifecycle stages + one key property per touchpoint object
-        "search-count": stages + sum(two_window_cost(portal, o, {v}, WINDOW) - 1 for o, v in keys),
-        "search-page": len(keys),
-    }
-    assert calls["calls"] == 2 + 1 + len(TIME) + stages + per_key
-    assert per_key < 2 * len(keys)  # small keys cost one search, not two
-    assert len(found.touchpoints) == len(keys)
+    assert calls["by_purpose"]["pipelines"] == 2
+    assert calls["by_purpose"]["properties"] == 1 + len(TIME)  # lifecycle stages + one key property per object
+    assert calls["calls"] == 2 + 1 + len(TIME) + stages + counting
+    keys = sum(len(v) for v in options.values())
+    assert counting < 2 * keys  # not two totals per key
+    assert len(found.touchpoints) == keys
+
+
+def test_a_small_portal_counts_each_object_in_one_search(connect: ConnectorFactory) -> None:
+    sandbox = unthrottled(HubSpotSandbox.generate("b2c_retail", 800, anchor=ANCHOR))
+    connector, _ = connect(sandbox)
+    found = connector.discover(DiscoverRequest(WINDOW))
+    calls = connector.api_calls()["by_purpose"]
+    assert all(in_windows(sandbox, obj, set(VALUE_OPTIONS[obj]), WINDOW) <= 200 for obj in TIME)
+    assert calls["search-page"] == len(TIME)  # one search per touchpoint object, every key counted from it
+    expected = {}
+    for obj in TIME:
+        for value in VALUE_OPTIONS[obj]:
+            times = [when(r[TIME[obj]]) for r in sandbox.records(obj) if r.get(VALUE[obj]) == value]
+            now = sum(1 for at in times if at is not None and WINDOW.contains(at))
+            before = sum(1 for at in times if at is not None and WINDOW.previous.contains(at))
+            if now or before:
+                expected[f"hubspot:{obj}:{value}"] = (now, before)
+    assert {t.key: (t.count, t.count_previous) for t in found.touchpoints} == expected
 
 
 def test_first_pull_full_and_rerun_budgets(connect: ConnectorFactory, store: SQLiteStateStore) -> None:
@@ -104,7 +143,7 @@ def test_first_pull_full_and_rerun_budgets(connect: ConnectorFactory, store: SQL
         sandbox, "emails", {"FORWARDED_EMAIL"}, WINDOW
     )
     loads = sum(
-        math.ceil(max(in_range(sandbox.records(obj), times, WINDOW.previous.start), 1) / 200)
+        math.ceil(max(in_range(sandbox.records(obj), times, SINCE[obj]), 1) / 200)
         for obj, times in CACHED_TIMES.items()
     )
     assert first_calls["by_purpose"] == {
@@ -146,7 +185,7 @@ def test_an_earlier_as_of_reads_only_the_gap(connect: ConnectorFactory, store: S
             1
             for r in sandbox.records(obj)
             if any(
-                (at := when(r.get(t))) is not None and earlier.previous.start <= at < WINDOW.previous.start
+                (at := when(r.get(t))) is not None and earlier.start - (WINDOW.start - SINCE[obj]) <= at < SINCE[obj]
                 for t in times
             )
         )
@@ -159,4 +198,4 @@ def test_an_earlier_as_of_reads_only_the_gap(connect: ConnectorFactory, store: S
     later, later_calls = pull(connect, sandbox, store, "r2")  # back to the first window: nothing to fill
     again, _ = pull(connect, sandbox, store, "f2", full=True)
     assert values(later) == values(again)
-    assert later_calls["calls"] < gap_calls["calls"]
+    assert later_calls["calls"] <= gap_calls["calls"]
