@@ -40,7 +40,7 @@ from connectors.hubspot.client import HubSpotClient, Paths, between, one_of, opt
 from connectors.hubspot.counting import count_keys, count_windows
 from connectors.hubspot.inbox import unassigned_keys
 from connectors.hubspot.keys import STAGE_KINDS, TOUCHPOINT_KINDS, SourceKey
-from connectors.hubspot.limits import BurstLimiter, is_daily, retry_delay
+from connectors.hubspot.limits import BurstLimiter, cost, is_daily, retry_delay
 from connectors.hubspot.metrics import (
     Entrant,
     feedback_facts,
@@ -142,6 +142,7 @@ class HubSpotConnector:
             auth=auth,
             transport=transport,
             rate_limiter=BurstLimiter(settings.burst_limit),
+            cost=cost,
             retry_delay=retry_delay,
             give_up=is_daily,
         )

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import httpx
 
-from cjm_sync.http import RequestRateLimiter
+from cjm_sync.http import CallKind, RequestRateLimiter, default_cost
 
 
 class BurstLimiter(RequestRateLimiter):
@@ -34,7 +34,10 @@ class BurstLimiter(RequestRateLimiter):
 
     def acquire(self, credits: int = 1, before_wait: Callable[[float], None] | None = None) -> float:
         """Wait out a server-announced empty budget, then the local window (``before_wait`` is told
-        each wait before it starts)."""
+        each wait before it starts). A call of 0 credits — a search (:func:`cost`) — takes nothing from
+        the burst budget: HubSpot limits search apart (5/s, paced by the client)."""
+        if credits == 0:
+            return 0.0
         with self._hold_lock:
             waited = max(0.0, self._hold_until - self._now())
             if waited:
@@ -56,6 +59,14 @@ class BurstLimiter(RequestRateLimiter):
         if remaining <= 0:
             with self._hold_lock:
                 self._hold_until = max(self._hold_until, self._now() + interval)
+
+
+def cost(method: str, path: str) -> tuple[CallKind, int]:
+    """HubSpot's cost of a call for the burst limiter: a search (``POST …/search``) costs 0 — it has its
+    own bucket — every other call 1."""
+    if method.upper() == "POST" and path.rstrip("/").endswith("/search"):
+        return CallKind.SEARCH, 0
+    return default_cost(method, path)
 
 
 def _policy(response: httpx.Response) -> str | None:

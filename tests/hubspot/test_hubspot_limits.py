@@ -17,7 +17,7 @@ from hubspot_support import ANCHOR, unthrottled
 from cjm_sync.http import ApiClient, BearerAuth, RequestRateLimiter, retry
 from cjm_sync.state import open_store
 from connectors.hubspot.client import HubSpotClient, Paths
-from connectors.hubspot.limits import BurstLimiter
+from connectors.hubspot.limits import BurstLimiter, cost
 from connectors.hubspot.sandbox import TOKEN, HubSpotSandbox
 
 JOURNEY = """\
@@ -173,3 +173,29 @@ def test_each_429_policy_gets_its_own_wait_from_the_connector_rule() -> None:
     assert retry_delay(httpx.Response(503, headers={"Retry-After": "7"}), 0) == 7
     assert is_daily(answer("DAILY"))
     assert not is_daily(answer("TEN_SECONDLY_ROLLING"))
+
+
+def test_searches_take_nothing_from_the_burst_budget() -> None:
+    sandbox = unthrottled(HubSpotSandbox.generate("b2c_retail", 300, anchor=ANCHOR))
+    sandbox.limits.burst = 2  # the server's 10-second budget: two non-search calls
+    now = [0.0]
+    sandbox.limits.clock = lambda: now[0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    burst = BurstLimiter(2, clock=lambda: now[0], sleep=sleep)
+    api = ApiClient(
+        "hubspot", "https://api.hubapi.com", auth=BearerAuth(TOKEN), transport=sandbox.transport(),
+        rate_limiter=burst, cost=cost,
+    )  # fmt: skip
+    client = HubSpotClient(api, Paths.for_version("2026-09"), search_limiter=RequestRateLimiter(1000, 1.0))
+    client.pipelines("deals")
+    client.property("contacts", "lifecyclestage")  # the budget is spent: Remaining 0
+    for index in range(8):
+        client.count("calls", [[{"propertyName": "hs_object_id", "operator": "GT", "value": str(index)}]])
+    assert slept == []  # search has its own bucket (5/s), apart from the burst limit
+    client.pipelines("tickets")
+    assert slept == [10.0]  # the next non-search call waits the interval
