@@ -37,7 +37,7 @@ from cjm_sync.plugins import (
 )
 from connectors.hubspot import keys as hs_keys
 from connectors.hubspot.client import HubSpotClient, Paths, between, one_of, options_in_order
-from connectors.hubspot.counting import count_keys, count_windows
+from connectors.hubspot.counting import count_in_window, count_keys, count_windows
 from connectors.hubspot.inbox import unassigned_keys
 from connectors.hubspot.keys import STAGE_KINDS, TOUCHPOINT_KINDS, SourceKey
 from connectors.hubspot.limits import BurstLimiter, cost, is_daily, retry_delay
@@ -272,6 +272,7 @@ class HubSpotConnector:
             else:
                 result.facts += self._stage_facts(link, sources, request.window, cache, cached, stages, result.warnings)
         if request.unassigned:
+            self._count_unused(request, streams)
             result.unassigned = unassigned_keys(
                 request.links, request.window, self._property_options, self.client.count, cache, streams
             )
@@ -291,6 +292,17 @@ class HubSpotConnector:
         for obj, found in groups.items():
             kind = TOUCHPOINT_KINDS[obj]
             count_keys(self.client, obj, kind.property, kind.time, found, request.window)
+
+    def _count_unused(self, request: PullRequest, streams: Mapping[str, str]) -> None:
+        """Learn the window volumes of the touchpoint keys no link uses, per object counted with search
+        totals, in as few searches as :func:`count_in_window` allows (the inbox asks for them next)."""
+        used = {key for link in request.links for key in link.sources}
+        for obj, kind in TOUCHPOINT_KINDS.items():
+            if obj in streams:
+                continue
+            free = [str(o["value"]) for o in self._property_options(obj, kind.property)]
+            free = [v for v in free if f"hubspot:{obj}:{v}" not in used]
+            count_in_window(self.client, obj, kind.property, kind.time, free, request.window)
 
     @staticmethod
     def _scopes(all_keys: Sequence[SourceKey], stages: Mapping[str, StageInfo]) -> dict[str, Scope]:

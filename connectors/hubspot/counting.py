@@ -12,6 +12,8 @@ one request counts every group; otherwise each group but the largest (judged fro
 as above and the largest one's two-window volume is the total minus the others', so it needs only its
 current-window count. Never more requests than counting each group alone, plus nothing.
 
+:func:`count_in_window` does the same for the window alone (the inbox's volumes of unused keys).
+
 The client remembers every count learnt, so the same count asked again in the run (the inbox's) is free.
 """
 
@@ -84,6 +86,33 @@ def count_keys(
     current = client.count(obj, current_groups) if total - others else 0
     client.known_count(obj, current_groups, current)
     client.known_count(obj, previous_groups, total - others - current)
+
+
+def count_in_window(
+    client: HubSpotClient, obj: str, prop: str, time: str, values: Sequence[str], window: Window
+) -> None:
+    """Learn every value's volume in ``window`` alone (the inbox's counts; the client remembers them
+    under ``[[one_of(prop, [value]), *between(time, start, end)]]``): one search over all the values
+    (``limit`` 200) — when it holds every match, that one request counts them all; otherwise a
+    ``limit=1`` count per value but the largest, whose volume is the total minus the others'. One
+    request per value at most, as counting each alone."""
+    distinct = list(dict.fromkeys(values))
+    per_value = {v: [[one_of(prop, [v]), *between(time, window.start, window.end)]] for v in distinct}
+    wanted = [v for v in distinct if client.known(obj, per_value[v]) is None]
+    if len(wanted) < 2 or len({v.lower() for v in wanted}) != len(wanted):
+        return
+    page = client.page(obj, [[one_of(prop, wanted), *between(time, window.start, window.end)]], [prop])
+    total = int(page.get("total") or 0)
+    results = page.get("results") or []
+    if len(results) >= total:
+        found = Counter(_text(r, prop) for r in results)
+        for value in wanted:
+            client.known_count(obj, per_value[value], found[value.lower()])
+        return
+    sample = Counter(_text(r, prop) for r in results)
+    largest = max(wanted, key=lambda v: sample[v.lower()])
+    others = sum(client.count(obj, per_value[v]) for v in wanted if v != largest)
+    client.known_count(obj, per_value[largest], total - others)
 
 
 def _text(record: dict[str, object], prop: str) -> str:

@@ -18,6 +18,7 @@ import math
 import random
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,7 +27,7 @@ from reference import TIME, VALUE, when
 from test_hubspot_incremental import change_randomly, values
 
 from cjm_sync.plugins import DiscoverRequest, PullRequest, PullResult, SourceLink, Window
-from cjm_sync.state import SQLiteStateStore
+from cjm_sync.state import SQLiteStateStore, open_store
 from cjm_sync.state.crm_cache import StoreRecordCache
 from connectors.hubspot.sandbox import HubSpotSandbox
 from connectors.hubspot.sandbox.generator import TOUCH_VALUES
@@ -199,3 +200,35 @@ def test_an_earlier_as_of_reads_only_the_gap(connect: ConnectorFactory, store: S
     again, _ = pull(connect, sandbox, store, "f2", full=True)
     assert values(later) == values(again)
     assert later_calls["calls"] <= gap_calls["calls"]
+
+
+def test_the_inbox_counts_unused_keys_in_as_few_searches(
+    portal: HubSpotSandbox, connect: ConnectorFactory, tmp_path: Path
+) -> None:
+    costs = []
+    for run, unassigned in (("plain", False), ("inbox", True)):
+        store = open_store(str(tmp_path / f"{run}.db"))
+        connector, _ = connect(portal)
+        request = PullRequest("j", LINKS, WINDOW, unassigned=unassigned)
+        result = connector.pull(request, StoreRecordCache(store, run, "j", "hubspot"))
+        store.close()
+        costs.append(connector.api_calls()["calls"])
+    used = {key for link in LINKS for key in link.sources}
+    expected_cost = 0
+    for obj in ("calls", "emails", "meetings", "communications"):  # not cached: counted with searches
+        free = [v for v in VALUE_OPTIONS[obj] if f"hubspot:{obj}:{v}" not in used]
+        sizes = {
+            v: sum(1 for r in portal.records(obj) if r.get(VALUE[obj]) == v and WINDOW.contains(when(r[TIME[obj]])))
+            for v in free
+        }  # type: ignore[arg-type]
+        if len(free) == 1:
+            expected_cost += 1
+        elif free:
+            expected_cost += 1 if sum(sizes.values()) <= 200 else len(free)  # one page, or all but the largest + it
+    assert costs[1] - costs[0] == len(TIME) + expected_cost  # + the six key properties' definitions
+    listed = {u.key: u.volume for u in result.unassigned or []}
+    for key, volume in listed.items():
+        _, obj, value = key.split(":")
+        records = [r for r in portal.records(obj) if r.get(VALUE[obj]) == value]
+        assert volume == sum(1 for r in records if WINDOW.contains(when(r[TIME[obj]]))), key  # type: ignore[arg-type]
+    assert set(listed) == {f"hubspot:{o}:{v}" for o in TIME for v in VALUE_OPTIONS[o]} - used
