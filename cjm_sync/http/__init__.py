@@ -2,7 +2,7 @@
 
 from cjm_sync.http.auth import BearerAuth, OAuth2RefreshAuth
 from cjm_sync.http.client import ApiClient, CostFunction, default_cost
-from cjm_sync.http.error_body import vendor_message
+from cjm_sync.http.error_body import standard_message
 from cjm_sync.http.pagination import (
     CursorAfterPaginator,
     CursorParamPaginator,
@@ -11,9 +11,10 @@ from cjm_sync.http.pagination import (
     PageRequest,
     Paginator,
 )
-from cjm_sync.http.ratelimit import CreditRateLimiter, RateLimiter, RequestRateLimiter
+from cjm_sync.http.ratelimit import BucketedLimiter, CreditRateLimiter, RateLimiter, RequestRateLimiter
 from cjm_sync.http.resolution import DEFAULT_RESOLUTIONS, Action, Overrides, Resolution, ResolutionTable
 from cjm_sync.http.retry import RetryPolicy, is_testing, set_testing
+from cjm_sync.http.rules import STANDARD_RULES, Budget, VendorRules, retry_after
 from cjm_sync.http.stats import CallKind, CallStats
 from cjm_sync.http.tokens import (
     FileTokenStore,
@@ -25,9 +26,12 @@ from cjm_sync.http.tokens import (
 
 __all__ = [
     "DEFAULT_RESOLUTIONS",
+    "STANDARD_RULES",
     "Action",
     "ApiClient",
     "BearerAuth",
+    "BucketedLimiter",
+    "Budget",
     "CallKind",
     "CallStats",
     "CostFunction",
@@ -49,9 +53,11 @@ __all__ = [
     "ResolutionTable",
     "RetryPolicy",
     "TokenStore",
+    "VendorRules",
     "default_cost",
     "default_state_dir",
     "is_testing",
+    "retry_after",
     "set_testing",
-    "vendor_message",
+    "standard_message",
 ]

@@ -1,4 +1,5 @@
-"""Request extensions that carry a call's kind and credit cost from whoever builds it to the client's hooks."""
+"""Request extensions that carry a call's kind, credit cost and rate-limit bucket from whoever builds it
+to the client's hooks."""
 
 from __future__ import annotations
 
@@ -9,11 +10,15 @@ from cjm_sync.http.stats import CallKind
 KIND = "cjm_sync.kind"
 CREDITS = "cjm_sync.credits"
 STARTED = "cjm_sync.started"
+BUCKET = "cjm_sync.bucket"
 
 
-def tags(kind: CallKind, credits: int) -> dict[str, object]:
+def tags(kind: CallKind, credits: int, bucket: str | None = None) -> dict[str, object]:
     """Extensions to pass to ``httpx.Client.build_request`` / ``httpx.Request``."""
-    return {KIND: kind, CREDITS: credits}
+    extensions: dict[str, object] = {KIND: kind, CREDITS: credits}
+    if bucket is not None:
+        extensions[BUCKET] = bucket
+    return extensions
 
 
 def kind_of(request: httpx.Request) -> tuple[CallKind, int] | None:

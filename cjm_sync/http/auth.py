@@ -1,4 +1,4 @@
-"""``httpx.Auth`` implementations: a static bearer token and Miro-style rotating OAuth2 tokens."""
+"""``httpx.Auth`` implementations: a static bearer token and rotating OAuth2 tokens."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import httpx
 
 from cjm_sync.errors import ConfigError, FatalAPIError, TransientError, register_secret
 from cjm_sync.http._tags import tags
-from cjm_sync.http.error_body import vendor_message
+from cjm_sync.http.error_body import standard_message
 from cjm_sync.http.origin import check_base_url
 from cjm_sync.http.stats import CallKind
 from cjm_sync.http.tokens import OAuthTokens, TokenStore
@@ -20,7 +20,7 @@ _REFRESH_TIMEOUT = httpx.Timeout(30.0)
 
 
 class BearerAuth(httpx.Auth):
-    """A static bearer token (HubSpot private-app token, non-expiring Miro token)."""
+    """A static bearer token (a private-app token, a non-expiring OAuth token)."""
 
     def __init__(self, token: str) -> None:
         if not token:
@@ -38,7 +38,7 @@ class BearerAuth(httpx.Auth):
 
 
 class OAuth2RefreshAuth(httpx.Auth):
-    """Expiring access token plus rotating refresh token (Miro, HubSpot OAuth).
+    """Expiring access token plus rotating refresh token (every refresh returns a new pair).
 
     The token is refreshed before a request when it is (about to be) expired, and once more on a 401,
     after which the request is re-sent once: a second 401 is returned to the caller, never looped on.
@@ -118,7 +118,7 @@ class OAuth2RefreshAuth(httpx.Auth):
 
     def _parse(self, response: httpx.Response, previous: OAuthTokens) -> OAuthTokens:
         status = response.status_code
-        detail = vendor_message(response) or str(status)
+        detail = standard_message(response) or str(status)
         if status in (400, 401, 403):
             raise ConfigError(f"the token refresh was rejected ({detail})", hint="re-authorise the connector")
         error = TransientError if status == 429 or status >= 500 else FatalAPIError

@@ -2,7 +2,9 @@
 
 It classifies each outcome through the resolution table, retries what is retryable, feeds the rate
 limiter from response headers, counts calls, and raises the error tree from :mod:`cjm_sync.errors` with
-the vendor's own message, redacted. TLS verification is always on.
+the vendor's own message, redacted. TLS verification is always on. It knows only standard HTTP; what a
+vendor adds (its rate-limit headers, retry waits, quota answers, error bodies, name) comes in the
+connector's :class:`~cjm_sync.http.rules.VendorRules`.
 """
 
 from __future__ import annotations
@@ -21,13 +23,13 @@ import httpx
 
 from cjm_sync import __version__
 from cjm_sync.errors import CjmSyncError, FatalAPIError, IntegrationError, redact, register_secret
-from cjm_sync.http._tags import STARTED, kind_of, tags
-from cjm_sync.http.error_body import vendor_message
+from cjm_sync.http._tags import BUCKET, STARTED, kind_of, tags
 from cjm_sync.http.origin import check_base_url
 from cjm_sync.http.pagination import PageRequest, Paginator
-from cjm_sync.http.ratelimit import RateLimiter
+from cjm_sync.http.ratelimit import DEFAULT_BUCKET, BucketedLimiter, RateLimiter
 from cjm_sync.http.resolution import NON_IDEMPOTENT, RETRYABLE, Action, Overrides, Resolution, ResolutionTable
-from cjm_sync.http.retry import DelayRule, GiveUpRule, RetryEvent, RetryPolicy, is_daily_quota, run_with_retry
+from cjm_sync.http.retry import RetryEvent, RetryPolicy, run_with_retry
+from cjm_sync.http.rules import STANDARD_RULES, VendorRules
 from cjm_sync.http.stats import CallKind, CallStats
 from cjm_sync.http.waits import announce_wait
 
@@ -87,7 +89,7 @@ class ApiClient:
         transport: httpx.BaseTransport | None = None,
         timeout: float | httpx.Timeout = 30.0,
         retry: RetryPolicy | None = None,
-        rate_limiter: RateLimiter | None = None,
+        rate_limiter: RateLimiter | BucketedLimiter | None = None,
         resolutions: Overrides | None = None,
         cost: CostFunction = default_cost,
         max_concurrency: int = 4,
@@ -95,25 +97,28 @@ class ApiClient:
         user_agent: str | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
-        retry_delay: DelayRule | None = None,
-        give_up: GiveUpRule | None = None,
+        rules: VendorRules = STANDARD_RULES,
     ) -> None:
-        """``retry_delay`` and ``give_up`` are the connector's rules for its rate-limit answers (how long
-        the server asks to wait; which answers waiting will not fix); the defaults know ``Retry-After``,
-        Miro's reset header and HubSpot's interval and DAILY policy."""
+        """``rules`` are the connector's rules for its vendor (header reader, retry wait, give-up rule,
+        error parser, display name); the default knows only standard HTTP. ``rate_limiter`` is one
+        limiter for every call or a :class:`BucketedLimiter` whose bucket each request names."""
         if max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
         base_url = check_base_url(base_url, source=f"{connector} base URL")
         self.connector = connector
         self._table = ResolutionTable(resolutions)
         self._retry = retry or RetryPolicy()
-        self._limiter = rate_limiter
+        self._limiter = (
+            rate_limiter
+            if isinstance(rate_limiter, BucketedLimiter) or rate_limiter is None
+            else BucketedLimiter({DEFAULT_BUCKET: rate_limiter})
+        )
         self._cost = cost
         self._max_concurrency = max_concurrency
         self._clock = clock
         self._sleep = sleep
-        self._retry_delay = retry_delay
-        self._give_up = give_up or is_daily_quota
+        self._rules = rules
+        self._vendor = rules.display_name or connector
         self._stats = CallStats()
         for name, value in (headers or {}).items():
             if name.lower() == "authorization":
@@ -156,16 +161,19 @@ class ApiClient:
         kind: CallKind | None = None,
         resolutions: Overrides | None = None,
         idempotent: bool | None = None,
+        bucket: str | None = None,
     ) -> httpx.Response:
         """Send one call (with retries) and return its response, or raise the resolved error.
 
         ``kind`` overrides the cost function's kind; ``resolutions`` overrides the table for this call.
         ``idempotent`` (default: every method but POST) decides whether a call that may have reached the
-        server is repeated; a POST that only reads (a search) passes ``idempotent=True``.
+        server is repeated; a POST that only reads (a search, a batch read) passes ``idempotent=True``
+        and is then retried exactly like a GET. ``bucket`` names the rate-limit bucket the call is
+        counted in (default: ``"default"``; see :class:`BucketedLimiter`).
         """
         method = method.upper()
         cost_kind, credits = self._cost(method, path)
-        extensions = tags(kind or cost_kind, credits)
+        extensions = tags(kind or cost_kind, credits, bucket)
         table = self._table
         if not (method != "POST" if idempotent is None else idempotent):
             table = table.with_overrides(NON_IDEMPOTENT)
@@ -193,7 +201,7 @@ class ApiClient:
             self._stats.record_retry()
             if event.resolution.action is Action.RATE_LIMITED:
                 self._stats.record_rate_limit_wait(event.wait)
-                announce_wait(self.connector, event.wait)
+                announce_wait(self._vendor, event.wait)
             logger.info(
                 "%s %s %s: %s; retry %d in %.1f s",
                 self.connector,
@@ -212,8 +220,8 @@ class ApiClient:
                 on_retry=on_retry,
                 clock=self._clock,
                 sleep=self._sleep,
-                delay_for=self._retry_delay,
-                give_up=self._give_up,
+                delay_for=self._rules.retry_delay,
+                give_up=self._rules.give_up,
             )
         except httpx.HTTPError as exc:
             resolution = table.resolve(exc)
@@ -224,9 +232,10 @@ class ApiClient:
         resolution = table.resolve(response)
         if resolution.action in (Action.OK, Action.IGNORE):
             return response
-        detail = vendor_message(response)
-        if self._give_up(response):
-            detail = f"daily API limit reached; not retried, resume after the daily reset ({detail})"
+        detail = self._rules.error_message(response)
+        reason = self._rules.give_up(response)
+        if reason is not None:
+            detail = f"{reason} ({detail})"
         elif resolution.action in RETRYABLE:
             detail = "; ".join(filter(None, [detail, f"gave up after {attempts} attempt(s)"]))
         raise self._error(resolution, detail, method, url, response.status_code)
@@ -292,11 +301,23 @@ class ApiClient:
         items_key: str = "data",
         headers: Mapping[str, str] | None = None,
         kind: CallKind = CallKind.LIST,
+        bucket: str | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """Yield every record under ``items_key`` of every page, as ``paginator`` walks them."""
+        """Yield every record under ``items_key`` of every page, as ``paginator`` walks them (each page
+        counted in rate-limit ``bucket``)."""
         page = paginator.init_request(PageRequest(path, dict(params or {}), json))
+        idempotent = True if method.upper() == "POST" else None  # paging a POST only reads (a search)
         while True:
-            response = self.request(method, page.path, params=page.params, json=page.json, headers=headers, kind=kind)
+            response = self.request(
+                method,
+                page.path,
+                params=page.params,
+                json=page.json,
+                headers=headers,
+                kind=kind,
+                idempotent=idempotent,
+                bucket=bucket,
+            )
             items = self._items(response, items_key, method, page.path)
             try:
                 paginator.update_state(response, items)
@@ -350,8 +371,10 @@ class ApiClient:
 
     def _before_send(self, request: httpx.Request) -> None:
         kind, credits = kind_of(request) or self._cost(request.method, request.url.path)
+        bucket = request.extensions.get(BUCKET)
+        bucket = bucket if isinstance(bucket, str) else None
         if self._limiter is not None and kind is not CallKind.AUTH:
-            waited = self._limiter.acquire(credits, lambda seconds: announce_wait(self.connector, seconds))
+            waited = self._limiter.acquire(credits, lambda seconds: announce_wait(self._vendor, seconds), bucket=bucket)
             if waited > 0:
                 self._stats.record_rate_limit_wait(waited)
         self._stats.record_call(kind, request.method, credits)
@@ -359,8 +382,11 @@ class ApiClient:
 
     def _after_receive(self, response: httpx.Response) -> None:
         request = response.request
-        if self._limiter is not None:
-            self._limiter.update(response.headers)
+        if self._limiter is not None and self._rules.read_budget is not None:
+            budget = self._rules.read_budget(response.headers)
+            if budget is not None:
+                bucket = request.extensions.get(BUCKET)
+                self._limiter.observe(budget, bucket=bucket if isinstance(bucket, str) else None)
         started = request.extensions.get(STARTED)
         elapsed_ms = (time.perf_counter() - started) * 1000 if isinstance(started, float) else 0.0
         logger.debug(

@@ -50,9 +50,9 @@ def _shown(url: str) -> str:
 def check_base_url(url: str, *, source: str) -> str:
     """``url`` without a trailing ``/`` if it is safe to send credentials to; else :class:`BaseUrlError`.
 
-    ``source`` names where the URL came from (``CJM_MIRO_BASE_URL``, ``connectors.miro.base_url`` …) and
-    appears in the error. Raised for: another scheme or none, no host, user info in the URL, an
-    unparsable port, and ``http://`` to a host that is not loopback.
+    ``source`` names where the URL came from (an environment variable, a config key such as
+    ``connectors.<name>.base_url`` …) and appears in the error. Raised for: another scheme or none, no
+    host, user info in the URL, an unparsable port, and ``http://`` to a host that is not loopback.
     """
     try:
         parts = urlsplit(url.strip())

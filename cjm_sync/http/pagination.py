@@ -111,7 +111,8 @@ class _TokenInRequest(Paginator):
 
 
 class CursorParamPaginator(_TokenInRequest):
-    """Miro: the body's ``cursor`` goes back as the ``cursor`` query param; the last page has none."""
+    """Cursor in the body: the body's ``cursor_key`` goes back as ``param`` (query or JSON body); the
+    last page has none (or an empty one)."""
 
     def __init__(
         self,
@@ -130,7 +131,8 @@ class CursorParamPaginator(_TokenInRequest):
 
 
 class CursorAfterPaginator(_TokenInRequest):
-    """HubSpot: ``paging.next.after`` goes back as ``after`` (query param; body for search)."""
+    """After-token: ``paging.next.after`` in the body goes back as ``after`` (query param, or the JSON
+    body for a POST search); the last page has no ``paging.next``."""
 
     def __init__(self, param: str = "after", location: Location = "params", *, max_pages: int | None = None) -> None:
         super().__init__(param, location, max_pages=max_pages)
@@ -143,7 +145,7 @@ class CursorAfterPaginator(_TokenInRequest):
 
 
 class OffsetPaginator(_TokenInRequest):
-    """Miro tag lists: ``offset``/``limit`` params; stop on a short page or when ``total`` is reached."""
+    """Offset/limit: ``offset``/``limit`` query params; stop on a short page or when ``total`` is reached."""
 
     def __init__(
         self,
@@ -177,9 +179,10 @@ class OffsetPaginator(_TokenInRequest):
 
 
 class NextLinkPaginator(Paginator):
-    """OData/Dataverse: follow ``@odata.nextLink`` unchanged (it carries ``$skiptoken`` and every param)."""
+    """Next link: follow the URL under ``link_key`` in the body unchanged (it carries the server's own
+    paging token and every param); the client refuses one to another origin."""
 
-    def __init__(self, link_key: str = "@odata.nextLink", *, max_pages: int | None = None) -> None:
+    def __init__(self, link_key: str, *, max_pages: int | None = None) -> None:
         super().__init__(max_pages=max_pages)
         self.link_key = link_key
 

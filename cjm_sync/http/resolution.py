@@ -1,7 +1,7 @@
 """One table that turns an HTTP outcome (a status code or a raised exception) into an action.
 
 The default table covers every connector; a connector merges a small override map on top, e.g.
-Dynamics ``{412: CONFLICT}`` or an idempotent delete ``{404: IGNORE}``.
+``{409: duplicate → skip}`` or an idempotent delete ``{404: IGNORE}``.
 """
 
 from __future__ import annotations

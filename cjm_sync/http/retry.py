@@ -1,26 +1,26 @@
 """Bounded, explicit retries run with tenacity.
 
 Only outcomes the resolution table marks RETRY or RATE_LIMITED are retried (429, 5xx, transport errors),
-never a bare ``Exception``. The wait honours the server: ``Retry-After`` (seconds or HTTP-date), else
-Miro's ``X-RateLimit-Reset`` or HubSpot's ten-second interval on a 429, else exponential backoff with
-jitter. A HubSpot DAILY 429 is not retried. Attempts and total time are both capped.
+never a bare ``Exception``. The wait honours the server through a :data:`~cjm_sync.http.rules.DelayRule`
+(by default ``Retry-After``, seconds or HTTP-date; a connector hands its vendor's rule), else exponential
+backoff with jitter. An answer the :data:`~cjm_sync.http.rules.GiveUpRule` names (a daily quota) is not
+retried. Attempts and total time are both capped.
 
 Tests call :func:`set_testing` (``True``) so that every wait is zero.
 """
 
 from __future__ import annotations
 
-import json
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception, retry_if_result
 
 from cjm_sync.http.resolution import RETRYABLE, Resolution
+from cjm_sync.http.rules import DelayRule, GiveUpRule, never_give_up, retry_after
 
 _testing = False
 
@@ -58,58 +58,6 @@ class RetryPolicy:
         return exponential + random.uniform(0, self.jitter)  # noqa: S311 - jitter, not cryptography
 
 
-def _json_field(response: httpx.Response, key: str) -> object:
-    try:
-        body = json.loads(response.content)
-    except ValueError:
-        return None
-    return body.get(key) if isinstance(body, dict) else None
-
-
-def is_daily_quota(response: httpx.Response) -> bool:
-    """A HubSpot 429 for the per-day policy: waiting seconds will not help."""
-    return response.status_code == 429 and _json_field(response, "policyName") == "DAILY"
-
-
-def _retry_after(value: str, now: float) -> float | None:
-    if value.strip().isdigit():
-        return float(value.strip())
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - now)
-    except (TypeError, ValueError):
-        return None
-
-
-def _float_header(response: httpx.Response, name: str) -> float | None:
-    try:
-        return float(response.headers[name])
-    except (KeyError, ValueError):
-        return None
-
-
-def server_delay(response: httpx.Response, now: float) -> float | None:
-    """Seconds the server asks us to wait before retrying ``response``, if it says so."""
-    if "Retry-After" in response.headers:
-        delay = _retry_after(response.headers["Retry-After"], now)
-        if delay is not None:
-            return delay
-    if response.status_code != 429:
-        return None
-    reset = _float_header(response, "X-RateLimit-Reset")
-    if reset is not None:
-        return max(0.0, reset - now)
-    interval_ms = _float_header(response, "X-HubSpot-RateLimit-Interval-Milliseconds")
-    if interval_ms is not None and _json_field(response, "policyName") != "DAILY":
-        return interval_ms / 1000
-    return None
-
-
-DelayRule = Callable[[httpx.Response, float], "float | None"]
-"""``(response, now) -> seconds`` the server asks to wait before a retry, or ``None`` (then backoff)."""
-GiveUpRule = Callable[[httpx.Response], bool]
-"""True for a retryable-looking answer that waiting will not fix (a daily quota)."""
-
-
 @dataclass(frozen=True)
 class RetryEvent:
     """Reported before each retry sleep."""
@@ -137,11 +85,11 @@ def run_with_retry(
     """
     started = clock()
 
-    delay_rule = delay_for or server_delay
-    stop_rule = give_up or is_daily_quota
+    delay_rule = delay_for or retry_after
+    stop_rule = give_up or never_give_up
 
     def wants_retry(response: httpx.Response) -> bool:
-        return resolve(response).action in RETRYABLE and not stop_rule(response)
+        return resolve(response).action in RETRYABLE and stop_rule(response) is None
 
     def wait(state: RetryCallState) -> float:
         if _testing:

@@ -108,7 +108,7 @@ class FileTokenStore:
 
     @classmethod
     def for_installation(cls, name: str) -> FileTokenStore:
-        """The default file for one installation, e.g. ``"miro-<team id>"``."""
+        """The default file for one installation, e.g. ``"<connector>-<team id>"``."""
         return cls(default_state_dir() / f"{name}.tokens.json")
 
     def load(self) -> OAuthTokens | None:

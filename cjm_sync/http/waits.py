@@ -1,9 +1,10 @@
 """Saying when a run waits for a vendor's rate limit, before it waits.
 
-A large first push can spend a minute waiting for Miro's credit window; a frozen progress bar looks
-like a hang. Every such wait goes through :func:`announce_wait`: it logs ``waiting N s for Miro's rate
-limit`` (level WARNING, so it shows at the default verbosity and in ``--log-format json`` logs) and
-tells the listeners (the CLI's progress bar shows the same words while it waits).
+A large first push can spend a minute waiting for a vendor's credit window; a frozen progress bar looks
+like a hang. Every such wait goes through :func:`announce_wait`: it logs ``waiting N s for <vendor>'s
+rate limit`` (the vendor as its connector's rules name it; level WARNING, so it shows at the default
+verbosity and in ``--log-format json`` logs) and tells the listeners (the CLI's progress bar shows the
+same words while it waits).
 """
 
 from __future__ import annotations
@@ -15,25 +16,22 @@ from contextlib import contextmanager
 
 logger = logging.getLogger("cjm_sync.http")
 
-VENDOR_NAMES = {"miro": "Miro", "hubspot": "HubSpot", "dynamics": "Dynamics 365"}
-"""How the user-facing messages name a connector's vendor (else the connector name)."""
-
 WaitListener = Callable[[str], None]
-"""Called with the message, e.g. ``waiting 60 s for Miro's rate limit``."""
+"""Called with the message, e.g. ``waiting 60 s for Acme's rate limit``."""
 
 _listeners: list[WaitListener] = []
 
 
-def wait_message(connector: str, seconds: float) -> str:
-    """``waiting 60 s for Miro's rate limit`` (seconds rounded up)."""
-    return f"waiting {math.ceil(seconds)} s for {VENDOR_NAMES.get(connector, connector)}'s rate limit"
+def wait_message(vendor: str, seconds: float) -> str:
+    """``waiting 60 s for <vendor>'s rate limit`` (seconds rounded up; ``vendor`` is a display name)."""
+    return f"waiting {math.ceil(seconds)} s for {vendor}'s rate limit"
 
 
-def announce_wait(connector: str, seconds: float) -> None:
-    """Log and show that a call to ``connector`` waits ``seconds`` for its rate limit (nothing for 0)."""
+def announce_wait(vendor: str, seconds: float) -> None:
+    """Log and show that a call waits ``seconds`` for ``vendor``'s rate limit (nothing for 0)."""
     if seconds <= 0:
         return
-    message = wait_message(connector, seconds)
+    message = wait_message(vendor, seconds)
     logger.warning(message)
     for listener in list(_listeners):
         listener(message)

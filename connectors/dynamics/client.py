@@ -26,9 +26,9 @@ import httpx
 
 from cjm_sync.errors import ConfigError, FatalAPIError
 from cjm_sync.http import Action, ApiClient, CallKind, NextLinkPaginator, Resolution
-from cjm_sync.http.error_body import vendor_message
 from connectors.dynamics.batch import BatchAnswer, encode_batch, parse_batch
 from connectors.dynamics.odata import and_, apply_count, in_window, split_range, string_literal
+from connectors.dynamics.rules import NEXT_LINK, RULES, error_message, limiter
 
 __all__ = [
     "AGGREGATE_LIMIT_CODE",
@@ -74,10 +74,9 @@ RESOLUTIONS: Mapping[int | type[BaseException], Resolution] = {
 
 
 def open_api(url: str, auth: httpx.Auth, *, transport: httpx.BaseTransport | None = None) -> ApiClient:
-    """The HTTP client for the environment at ``url``: OData headers, Dataverse's 401/403 meanings.
-
-    429s are retried after exactly ``Retry-After`` seconds by the core's retry policy.
-    """
+    """The HTTP client for the environment at ``url``: OData headers, Dataverse's 401/403 meanings and
+    rules (:mod:`connectors.dynamics.rules`: 429s retried after exactly ``Retry-After`` seconds, at most
+    6,000 requests per 5 minutes, OData error bodies)."""
     return ApiClient(
         "dynamics",
         url.rstrip("/") + API_PATH,
@@ -86,6 +85,8 @@ def open_api(url: str, auth: httpx.Auth, *, transport: httpx.BaseTransport | Non
         resolutions=RESOLUTIONS,
         headers={"OData-MaxVersion": "4.0", "OData-Version": "4.0", "Accept": "application/json"},
         max_concurrency=1,  # reads go one at a time: far below Dataverse's 52 concurrent requests per user
+        rate_limiter=limiter(),
+        rules=RULES,
     )
 
 
@@ -133,7 +134,7 @@ def _is_limit_answer(answer: BatchAnswer) -> bool:
 
 def _is_aggregate_limit(response: httpx.Response) -> bool:
     return _error_code(response) in (AGGREGATE_LIMIT_CODE, _AGGREGATE_LIMIT_DECIMAL) or (
-        "AggregateQueryRecordLimit" in vendor_message(response)
+        "AggregateQueryRecordLimit" in error_message(response)
     )
 
 
@@ -287,7 +288,7 @@ class DataverseClient:
             if _is_aggregate_limit(response):
                 return None
             raise FatalAPIError(
-                f"bad request: {vendor_message(response)}",
+                f"bad request: {error_message(response)}",
                 connector=self.api.connector,
                 status=400,
                 method="GET",
@@ -394,7 +395,7 @@ class DataverseClient:
             params["$filter"] = filter_text
         for row in self.api.paginate(
             entity_set,
-            NextLinkPaginator(),
+            NextLinkPaginator(NEXT_LINK),
             params=params,
             items_key="value",
             headers={"Prefer": f"odata.maxpagesize={PAGE_SIZE}"},
@@ -421,9 +422,9 @@ class DataverseClient:
             )
             if response.status_code in _REFUSED_TOKEN:
                 if delta_link is not None:
-                    raise DeltaExpired(f"HTTP {response.status_code}: {vendor_message(response)}")
+                    raise DeltaExpired(f"HTTP {response.status_code}: {error_message(response)}")
                 raise FatalAPIError(
-                    f"bad request: {vendor_message(response)}",
+                    f"bad request: {error_message(response)}",
                     connector=self.api.connector,
                     status=400,
                     method="GET",

@@ -13,8 +13,9 @@ definitions are read once; :attr:`HubSpotClient.purposes` counts the requests by
 benchmark.
 
 Paths are date-versioned by default (``/crm/objects/2026-09/…``); ``api_version = "v3"`` uses
-``/crm/v3/…``. Search has its own rate-limit bucket (5 requests/s per account, no headers), kept here
-apart from the burst limit the core limiter learns from ``X-HubSpot-RateLimit-*``. Request bodies follow
+``/crm/v3/…``. Searches are counted in their own rate-limit bucket (:data:`~connectors.hubspot.rules.SEARCH_BUCKET`,
+5 requests/s per account, no headers), apart from the burst limit (see :mod:`connectors.hubspot.rules`);
+they are read-only POSTs, retried like a GET. Request bodies follow
 the official spec files (``specs/hubspot/2026-09``): ``after``, ``filterGroups``, ``limit``,
 ``properties`` and ``sorts`` are always sent, ``sorts`` as strings.
 """
@@ -29,7 +30,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from cjm_sync.http import ApiClient, CallKind, RequestRateLimiter
+from cjm_sync.http import ApiClient, CallKind
+from connectors.hubspot.rules import SEARCH_BUCKET
 from connectors.hubspot.values import epoch_ms, instant
 
 log = logging.getLogger(__name__)
@@ -37,7 +39,6 @@ log = logging.getLogger(__name__)
 SEARCH_PAGE: Final = 200
 LIST_PAGE: Final = 100
 SEARCH_CAP: Final = 10_000
-SEARCH_PER_SECOND: Final = 5
 Filter = dict[str, Any]
 Group = list[Filter]
 
@@ -76,10 +77,10 @@ class Paths:
 class HubSpotClient:
     """Typed reads over one portal. Raises the core's error tree (``TransientError`` for a DAILY 429)."""
 
-    def __init__(self, api: ApiClient, paths: Paths, *, search_limiter: RequestRateLimiter | None = None) -> None:
+    def __init__(self, api: ApiClient, paths: Paths) -> None:
+        """``api`` carries HubSpot's rules and limiter (see :meth:`HubSpotConnector.from_config`)."""
         self.api = api
         self.paths = paths
-        self._search_limiter = search_limiter or RequestRateLimiter(SEARCH_PER_SECOND, 1.0)
         self.purposes: Counter[str] = Counter()
         """Requests sent, by purpose (retries of one request count once; ``api.stats`` counts the wire)."""
         self._counts: dict[str, int] = {}
@@ -90,10 +91,14 @@ class HubSpotClient:
         return json.dumps([obj, list(groups)], sort_keys=True)
 
     def _search(self, obj: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        self._search_limiter.acquire(1)
         self.purposes["search-count" if body.get("limit") == 1 else "search-page"] += 1
         response = self.api.request(
-            "POST", f"{self.paths.objects}/{obj}/search", json=dict(body), kind=CallKind.SEARCH, idempotent=True
+            "POST",
+            f"{self.paths.objects}/{obj}/search",
+            json=dict(body),
+            kind=CallKind.SEARCH,
+            idempotent=True,
+            bucket=SEARCH_BUCKET,
         )
         data = response.json()
         return data if isinstance(data, dict) else {}

@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Final
 import httpx
 from pydantic import BaseModel
 
-from cjm_sync.http import ApiClient, BearerAuth, RequestRateLimiter
+from cjm_sync.http import ApiClient, BearerAuth
 from cjm_sync.plugins import (
     Capability,
     ConnectorKind,
@@ -40,7 +40,6 @@ from connectors.hubspot.client import HubSpotClient, Paths, between, one_of, opt
 from connectors.hubspot.counting import count_in_window, count_keys, count_windows
 from connectors.hubspot.inbox import unassigned_keys
 from connectors.hubspot.keys import STAGE_KINDS, TOUCHPOINT_KINDS, SourceKey
-from connectors.hubspot.limits import BurstLimiter, cost, is_daily, retry_delay
 from connectors.hubspot.metrics import (
     Entrant,
     feedback_facts,
@@ -49,6 +48,7 @@ from connectors.hubspot.metrics import (
     ticket_facts,
     volume_facts,
 )
+from connectors.hubspot.rules import RULES, limiter
 from connectors.hubspot.settings import DEFAULT_BASE_URL, HubSpotSettings, auth_from_env
 from connectors.hubspot.stages import StageInfo, lifecycle_stages, pipeline_stages
 from connectors.hubspot.streams import Scope, StreamSync
@@ -136,19 +136,16 @@ class HubSpotConnector:
             base_url = settings.resolved_base_url()
             auth = auth_from_env(base_url)
             portal = hashlib.sha256(base_url.encode()).hexdigest()[:12]
+        pace_limit = settings.search_per_second if not settings.sandbox or settings.sandbox_throttle else 10**6
         api = ApiClient(
             "hubspot",
             base_url,
             auth=auth,
             transport=transport,
-            rate_limiter=BurstLimiter(settings.burst_limit),
-            cost=cost,
-            retry_delay=retry_delay,
-            give_up=is_daily,
+            rate_limiter=limiter(settings.burst_limit, pace_limit),
+            rules=RULES,
         )
-        pace_limit = settings.search_per_second if not settings.sandbox or settings.sandbox_throttle else 10**6
-        pace = RequestRateLimiter(pace_limit, 1.0)
-        client = HubSpotClient(api, Paths.for_version(settings.api_version), search_limiter=pace)
+        client = HubSpotClient(api, Paths.for_version(settings.api_version))
         return cls(client, portal, sandbox=sandbox)
 
     @classmethod

@@ -10,15 +10,10 @@ from typing import Any
 
 import httpx
 
-from cjm_sync.http import (
-    ApiClient,
-    CallKind,
-    CreditRateLimiter,
-    CursorParamPaginator,
-    OffsetPaginator,
-)
+from cjm_sync.http import ApiClient, CallKind, CursorParamPaginator, OffsetPaginator
 from cjm_sync.plugins.targets import normalise_target, path_segment
 from connectors.miro.resources import BULK_LIMIT, LIST_LIMIT, type_path
+from connectors.miro.rules import RULES, credit_limiter
 
 LEVEL_1, LEVEL_2, LEVEL_3 = 50, 100, 500
 _TAG_PATHS = re.compile(r"/tags(/|$)")
@@ -84,7 +79,8 @@ class MiroClient:
             auth=auth,
             transport=transport,
             cost=self._cost,
-            rate_limiter=CreditRateLimiter(100_000, 60.0),
+            rate_limiter=credit_limiter(),
+            rules=RULES,
         )
 
     @property

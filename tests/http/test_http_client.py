@@ -27,7 +27,7 @@ from cjm_sync.http import (
     OffsetPaginator,
     Overrides,
     Resolution,
-    vendor_message,
+    standard_message,
 )
 
 
@@ -40,40 +40,21 @@ def api() -> Iterator[respx.MockRouter]:
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        (
-            {"type": "error", "status": 404, "code": "itemNotFound", "message": "Item not found", "context": {}},
-            "itemNotFound: Item not found",
-        ),
-        (
-            {
-                "type": "error",
-                "status": 400,
-                "code": "invalidParameters",
-                "message": "Invalid parameters",
-                "context": {"fields": [{"field": "3.data.content", "message": "too long"}]},
-            },
-            "invalidParameters: Invalid parameters (3.data.content: too long)",
-        ),
-        (
-            {
-                "category": "VALIDATION_ERROR",
-                "message": "Property values were not valid",
-                "errors": [{"message": "bad stage", "in": "dealstage"}],
-            },
-            "VALIDATION_ERROR: Property values were not valid (dealstage: bad stage)",
-        ),
-        ({"error": {"code": "0x80060891", "message": "Entity does not exist"}}, "0x80060891: Entity does not exist"),
+        ({"code": "itemNotFound", "message": "Item not found", "status": 404}, "itemNotFound: Item not found"),
+        ({"message": "boom"}, "boom"),
         ({"error": "invalid_grant", "error_description": "expired"}, "invalid_grant: expired"),
+        ({"error": "invalid_client"}, "invalid_client"),
         (["odd"], "['odd']"),
+        ({"unrelated": 1}, ""),
     ],
-    ids=["miro", "miro-bulk-fields", "hubspot", "odata", "oauth", "list"],
+    ids=["code-message", "message", "oauth", "oauth-no-description", "list", "nothing-known"],
 )
-def test_vendor_message_from_json_bodies(body: Any, expected: str) -> None:
-    assert vendor_message(httpx.Response(400, json=body)) == expected
+def test_standard_message_from_json_bodies(body: Any, expected: str) -> None:
+    assert standard_message(httpx.Response(400, json=body)) == expected
 
 
-def test_vendor_message_from_text_is_truncated() -> None:
-    assert vendor_message(httpx.Response(502, text=" <html>" + "x" * 1000)) == ("<html>" + "x" * 1000)[:300]
+def test_standard_message_from_text_is_truncated() -> None:
+    assert standard_message(httpx.Response(502, text=" <html>" + "x" * 1000)) == ("<html>" + "x" * 1000)[:300]
 
 
 @pytest.mark.parametrize(
@@ -232,7 +213,10 @@ def test_paginate_follows_next_link_byte_for_byte(api: respx.MockRouter) -> None
     )
     with ApiClient("dynamics", BASE) as client:
         records = client.paginate(
-            "/api/data/v9.2/accounts", NextLinkPaginator(), params={"$select": "name"}, items_key="value"
+            "/api/data/v9.2/accounts",
+            NextLinkPaginator("@odata.nextLink"),
+            params={"$select": "name"},
+            items_key="value",
         )
         assert [r["accountid"] for r in records] == ["a", "b"]
     assert first.call_count == 1
@@ -244,7 +228,7 @@ def test_paginate_refuses_a_next_link_to_another_origin(api: respx.MockRouter) -
         return_value=httpx.Response(200, json={"value": [], "@odata.nextLink": "https://evil.test/steal"})
     )
     with ApiClient("dynamics", BASE) as client, pytest.raises(FatalAPIError, match="another origin"):
-        list(client.paginate("/api/data/v9.2/accounts", NextLinkPaginator(), items_key="value"))
+        list(client.paginate("/api/data/v9.2/accounts", NextLinkPaginator("@odata.nextLink"), items_key="value"))
 
 
 def test_paginate_repeated_cursor_is_fatal_and_names_the_connector(api: respx.MockRouter) -> None:

@@ -49,7 +49,10 @@ def test_cursor_param_treats_empty_cursor_as_last_page() -> None:
     [
         (CursorParamPaginator(), [{"cursor": "a"}, {"cursor": "b"}, {"cursor": "a"}]),
         (CursorAfterPaginator(), [{"paging": {"next": {"after": "10"}}}] * 2),
-        (NextLinkPaginator(), [{"@odata.nextLink": "https://org/api/data/v9.2/accounts?$skiptoken=x"}] * 2),
+        (
+            NextLinkPaginator("@odata.nextLink"),
+            [{"@odata.nextLink": "https://org/api/data/v9.2/accounts?$skiptoken=x"}] * 2,
+        ),
     ],
     ids=["miro-cursor", "hubspot-after", "odata-nextlink"],
 )
@@ -145,7 +148,7 @@ def test_offset_stops_when_total_reached() -> None:
 
 def test_next_link_is_followed_unchanged_without_params() -> None:
     link = "https://org.crm4.dynamics.com/api/data/v9.2/accounts?$select=name&$skiptoken=%3Ccookie%20page%3D%222%22%3E"
-    paginator = NextLinkPaginator()
+    paginator = NextLinkPaginator("@odata.nextLink")
     request = paginator.init_request(PageRequest("accounts", {"$select": "name"}))
     paginator.update_state(page({"value": items(1), "@odata.nextLink": link}), items(1))
     assert paginator.next_request(request) == PageRequest(link)

@@ -12,7 +12,7 @@ from http_fakes import BASE, FakeClock
 
 from cjm_sync.errors import FatalAPIError, TransientError
 from cjm_sync.http import ApiClient, RetryPolicy
-from cjm_sync.http.retry import is_daily_quota, server_delay
+from cjm_sync.http.rules import retry_after
 
 NOW = 1_700_000_000.0
 
@@ -28,14 +28,6 @@ def make_client(clock: FakeClock, **policy: float) -> ApiClient:
     return ApiClient("miro", BASE, retry=retry, clock=clock, sleep=clock.sleep)
 
 
-def hubspot_429(policy: str) -> httpx.Response:
-    return httpx.Response(
-        429,
-        headers={"X-HubSpot-RateLimit-Interval-Milliseconds": "10000"},
-        json={"status": "error", "message": "You have reached your limit.", "policyName": policy},
-    )
-
-
 @pytest.mark.parametrize(
     ("response", "expected"),
     [
@@ -43,11 +35,8 @@ def hubspot_429(policy: str) -> httpx.Response:
         (httpx.Response(503, headers={"Retry-After": "3"}), 3.0),
         (httpx.Response(429, headers={"Retry-After": email.utils.formatdate(NOW + 20, usegmt=True)}), 20.0),
         (httpx.Response(429, headers={"Retry-After": email.utils.formatdate(NOW - 20, usegmt=True)}), 0.0),
-        (httpx.Response(429, headers={"X-RateLimit-Reset": str(int(NOW) + 12)}), 12.0),
-        (httpx.Response(429, headers={"Retry-After": "nonsense", "X-RateLimit-Reset": str(int(NOW) + 5)}), 5.0),
-        (httpx.Response(500, headers={"X-RateLimit-Reset": str(int(NOW) + 12)}), None),
-        (hubspot_429("TEN_SECONDLY_ROLLING"), 10.0),
-        (hubspot_429("DAILY"), None),
+        (httpx.Response(429, headers={"Retry-After": "nonsense"}), None),
+        (httpx.Response(429, headers={"X-RateLimit-Reset": str(int(NOW) + 12)}), None),
         (httpx.Response(429), None),
     ],
     ids=[
@@ -55,22 +44,13 @@ def hubspot_429(policy: str) -> httpx.Response:
         "retry-after-on-503",
         "retry-after-date",
         "retry-after-date-past",
-        "miro-reset",
-        "bad-retry-after-falls-back",
-        "reset-ignored-off-429",
-        "hubspot-ten-secondly",
-        "hubspot-daily",
+        "bad-retry-after",
+        "vendor-reset-header-is-not-standard",
         "no-hint",
     ],
 )
-def test_server_delay(response: httpx.Response, expected: float | None) -> None:
-    assert server_delay(response, NOW) == expected
-
-
-def test_daily_quota_detection() -> None:
-    assert is_daily_quota(hubspot_429("DAILY"))
-    assert not is_daily_quota(hubspot_429("TEN_SECONDLY_ROLLING"))
-    assert not is_daily_quota(httpx.Response(429, text="not json"))
+def test_standard_delay_reads_only_retry_after(response: httpx.Response, expected: float | None) -> None:
+    assert retry_after(response, NOW) == expected
 
 
 def test_backoff_is_exponential_bounded_and_jittered() -> None:
@@ -100,28 +80,12 @@ def test_429_waits_retry_after_then_succeeds(api: respx.MockRouter, clock: FakeC
 
 
 @pytest.mark.usefixtures("real_waits")
-def test_429_waits_until_miro_reset(api: respx.MockRouter, clock: FakeClock) -> None:
+def test_429_without_a_standard_hint_backs_off(api: respx.MockRouter, clock: FakeClock) -> None:
     reset = {"X-RateLimit-Reset": str(int(clock.now) + 12), "X-RateLimit-Remaining": "0"}
     api.get("/v2/boards").mock(side_effect=[httpx.Response(429, headers=reset), httpx.Response(200, json={})])
-    with make_client(clock) as client:
+    with make_client(clock, base_backoff=2.0, jitter=0.0) as client:
         client.get_json("/v2/boards")
-    assert clock.sleeps == [12.0]
-
-
-@pytest.mark.usefixtures("real_waits")
-def test_hubspot_ten_secondly_429_waits_the_interval(api: respx.MockRouter, clock: FakeClock) -> None:
-    api.get("/crm/v3/objects/deals").mock(side_effect=[hubspot_429("TEN_SECONDLY_ROLLING"), httpx.Response(200)])
-    with make_client(clock) as client:
-        client.request("GET", "/crm/v3/objects/deals")
-    assert clock.sleeps == [10.0]
-
-
-def test_hubspot_daily_429_is_not_retried(api: respx.MockRouter, clock: FakeClock) -> None:
-    route = api.get("/crm/v3/objects/deals").mock(return_value=hubspot_429("DAILY"))
-    with make_client(clock) as client, pytest.raises(TransientError, match="daily API limit") as info:
-        client.request("GET", "/crm/v3/objects/deals")
-    assert route.call_count == 1
-    assert info.value.status == 429
+    assert clock.sleeps == [2.0]  # the standard rules know no vendor header: exponential backoff
 
 
 @pytest.mark.usefixtures("real_waits")

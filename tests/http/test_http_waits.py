@@ -9,13 +9,15 @@ import pytest
 import respx
 from http_fakes import BASE, FakeClock
 
-from cjm_sync.http import ApiClient, CallKind, CreditRateLimiter, RetryPolicy
+from cjm_sync.http import ApiClient, CallKind, CreditRateLimiter, RetryPolicy, VendorRules
 from cjm_sync.http.waits import listening, wait_message
+
+ACME = VendorRules(display_name="Acme Cloud")
 
 
 def test_message_names_the_vendor_and_rounds_up() -> None:
-    assert wait_message("miro", 59.2) == "waiting 60 s for Miro's rate limit"
-    assert wait_message("hubspot", 1) == "waiting 1 s for HubSpot's rate limit"
+    assert wait_message("Acme Cloud", 59.2) == "waiting 60 s for Acme Cloud's rate limit"
+    assert wait_message("acme", 1) == "waiting 1 s for acme's rate limit"
 
 
 def test_a_spent_credit_budget_is_announced_before_the_client_sleeps(
@@ -30,27 +32,28 @@ def test_a_spent_credit_budget_is_announced_before_the_client_sleeps(
         api.get("/v2/boards/b/items").mock(return_value=httpx.Response(200, json={"data": []}))
         cost = lambda m, p: (CallKind.LIST, 100)  # noqa: E731
         with (
-            ApiClient("miro", BASE, rate_limiter=limiter, cost=cost) as client,
+            ApiClient("acme", BASE, rate_limiter=limiter, cost=cost, rules=ACME) as client,
             caplog.at_level(logging.WARNING, logger="cjm_sync.http"),
         ):
             for _ in range(3):
                 client.get_json("/v2/boards/b/items")
-    assert heard == [("waiting 60 s for Miro's rate limit", [])]  # said first, then slept
+    assert heard == [("waiting 60 s for Acme Cloud's rate limit", [])]  # said first, then slept
     assert clock.sleeps == [60.0]
-    assert "waiting 60 s for Miro's rate limit" in caplog.text
+    assert "waiting 60 s for Acme Cloud's rate limit" in caplog.text
 
 
 @pytest.mark.usefixtures("real_waits")
 def test_a_429_wait_is_announced(clock: FakeClock, caplog: pytest.LogCaptureFixture) -> None:
     heard: list[str] = []
-    reset = {"X-RateLimit-Reset": str(int(clock.now) + 45), "X-RateLimit-Remaining": "0"}
     retry = RetryPolicy(max_attempts=3, max_total_seconds=600.0)
     with respx.mock(base_url=BASE, assert_all_called=True) as api, listening(heard.append):
-        api.get("/v2/boards").mock(side_effect=[httpx.Response(429, headers=reset), httpx.Response(200, json={})])
+        api.get("/v2/boards").mock(
+            side_effect=[httpx.Response(429, headers={"Retry-After": "45"}), httpx.Response(200, json={})]
+        )
         with (
-            ApiClient("miro", BASE, retry=retry, clock=clock, sleep=clock.sleep) as client,
+            ApiClient("acme", BASE, retry=retry, clock=clock, sleep=clock.sleep) as client,
             caplog.at_level(logging.WARNING, logger="cjm_sync.http"),
         ):
             client.get_json("/v2/boards")
-    assert heard == ["waiting 45 s for Miro's rate limit"]
-    assert "waiting 45 s for Miro's rate limit" in caplog.text
+    assert heard == ["waiting 45 s for acme's rate limit"]  # no display name: the connector's name
+    assert "waiting 45 s for acme's rate limit" in caplog.text
