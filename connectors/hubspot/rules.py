@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import httpx
 
-from cjm_sync.http import BucketedLimiter, Budget, RequestRateLimiter, VendorRules
+from cjm_sync.http import BucketedLimiter, Budget, RequestRateLimiter, VendorRules, retry_after
 from cjm_sync.http.error_body import details, join, json_object, standard_message, with_details
 from cjm_sync.http.ratelimit import DEFAULT_BUCKET
 
@@ -48,23 +48,25 @@ def read_budget(headers: httpx.Headers) -> Budget | None:
 
 
 def retry_delay(response: httpx.Response, now: float) -> float | None:
-    """How long HubSpot asks us to wait: ``Retry-After`` if sent; on a 429 the policy's interval —
-    ``X-HubSpot-RateLimit-Interval-Milliseconds`` (10 s) for ``TEN_SECONDLY_ROLLING``, one second for
-    search's ``SECONDLY`` (sent without headers). ``None`` otherwise (the core backs off)."""
-    del now
-    if "Retry-After" in response.headers and response.headers["Retry-After"].strip().isdigit():
-        return float(response.headers["Retry-After"])
-    if response.status_code != 429:
-        return None
+    """How long HubSpot asks us to wait: ``Retry-After`` if sent (seconds or HTTP-date; HubSpot does not
+    document it); on a 429 by policy — search's ``SECONDLY`` one second (sent without headers),
+    ``TEN_SECONDLY_ROLLING`` or an unnamed policy ``X-HubSpot-RateLimit-Interval-Milliseconds`` (10 s
+    when ``TEN_SECONDLY_ROLLING`` comes without it), ``DAILY`` nothing. ``None``: the core backs off."""
+    delay = retry_after(response, now)
+    if delay is not None or response.status_code != 429:
+        return delay
     policy = _policy(response)
     if policy == "SECONDLY":
         return 1.0
-    if policy == "TEN_SECONDLY_ROLLING":
-        try:
-            return float(response.headers.get("X-HubSpot-RateLimit-Interval-Milliseconds", "10000")) / 1000
-        except ValueError:
-            return BURST_INTERVAL
-    return None
+    if policy == "DAILY":
+        return None
+    try:
+        interval = response.headers.get("X-HubSpot-RateLimit-Interval-Milliseconds")
+        if interval is not None:
+            return float(interval) / 1000
+    except ValueError:
+        pass
+    return BURST_INTERVAL if policy == "TEN_SECONDLY_ROLLING" else None
 
 
 def is_daily(response: httpx.Response) -> bool:

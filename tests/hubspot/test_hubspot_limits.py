@@ -5,6 +5,7 @@ bucket (5/s), not in the burst limit; a read-only search POST is retried like a 
 
 from __future__ import annotations
 
+import email.utils
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -199,6 +200,13 @@ def test_each_429_policy_gets_its_own_wait_from_the_connector_rule() -> None:
     assert retry_delay(answer("SECONDLY"), 0) == 1.0  # search: no headers, one second
     assert retry_delay(answer("DAILY"), 0) is None
     assert retry_delay(httpx.Response(503, headers={"Retry-After": "7"}), 0) == 7
+    assert retry_delay(answer("TEN_SECONDLY_ROLLING"), 0) == 10.0  # no interval header: the documented 10 s
+    assert retry_delay(answer("TEN_SECONDLY_ROLLING", {"X-HubSpot-RateLimit-Interval-Milliseconds": "x"}), 0) == 10
+    unnamed = httpx.Response(429, headers={"X-HubSpot-RateLimit-Interval-Milliseconds": "2000"})
+    assert retry_delay(unnamed, 0) == 2.0  # a 429 without a JSON policy still names its interval
+    assert retry_delay(httpx.Response(429), 0) is None
+    dated = {"Retry-After": email.utils.formatdate(1_700_000_030, usegmt=True)}
+    assert retry_delay(answer("TEN_SECONDLY_ROLLING", dated), 1_700_000_000) == 30.0  # the server's own date wins
     assert is_daily(answer("DAILY"))
     assert not is_daily(answer("TEN_SECONDLY_ROLLING"))
 
