@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from cjm_sync.plugins import RecordCache
-from connectors.hubspot.client import SEARCH_CAP, SEARCH_PAGE, Group, HubSpotClient
+from connectors.hubspot.client import SEARCH_CAP, Group, HubSpotClient
 from connectors.hubspot.keys import modified_property
 from connectors.hubspot.values import epoch_ms, instant
 
@@ -142,8 +142,6 @@ class StreamSync:
             self._reload(None)
         elif mark is None or memo.get("properties") != self.scope.fingerprint or "from" not in memo:
             self._reload(need_from)
-        elif covered is not None and self._fits_a_page():  # one page per query re-reads it all: cheaper
-            self._reload(min(covered, need_from))
         else:
             if covered is not None and need_from < covered:  # an earlier --as-of: read just the gap
                 self._put(load_window(self.client, self.scope, need_from, covered), need_from)
@@ -155,18 +153,6 @@ class StreamSync:
         visible = started - CONSISTENCY_LAG  # every modification before this was searchable when we read
         fresh = self._newest + MS if self._newest < visible else visible
         return max(fresh, mark) if mark is not None and not full else fresh
-
-    def _fits_a_page(self) -> bool:
-        """Whether re-reading the windowed stream costs fewer requests than catching up (one count per
-        query of times and one page of changes): every query's cached records, with a fifth more for
-        new ones, fit on one search page."""
-        if self.cache.count(self.stream) * 1.2 > SEARCH_PAGE:
-            return False
-        docs = [doc for _, doc in self.cache.records(self.stream)]
-        return all(
-            sum(1 for doc in docs if Scope.matches(doc, chunk, None)) * 1.2 <= SEARCH_PAGE
-            for chunk in self.scope.chunks()
-        )
 
     def _memo(self, covered: datetime | None) -> None:
         self.cache.set_memo(
