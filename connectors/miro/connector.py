@@ -83,6 +83,21 @@ def read_snapshot(client: MiroClient, memo: Mapping[str, Any], concurrency: int 
     )
 
 
+def _pending_adoptions(
+    journey: Journey, memo: dict[str, Any], adopted: Mapping[str, str], expected: Journey | None
+) -> None:
+    """Inbox cards adopted into a stage keep naming their key until the journey file has the touchpoint:
+    a ``push`` re-keys the card but writes no file, so the next run must still see the adoption
+    (``memo["inbox_adopted"]``: touchpoint id → source key)."""
+    pending = {**{str(k): str(v) for k, v in (memo.get("inbox_adopted") or {}).items()}, **adopted}
+    in_file = {t.id for t in expected.touchpoints} if expected is not None else set()
+    on_board = {t.id: t for t in journey.touchpoints}
+    for ident, key in pending.items():
+        if ident in on_board and ident not in in_file:
+            on_board[ident].sources = [key]
+    memo["inbox_adopted"] = {i: k for i, k in pending.items() if i in on_board and i not in in_file}
+
+
 class MiroConnector:
     """Sync a journey with a frame on a Miro board."""
 
@@ -179,6 +194,7 @@ class MiroConnector:
             frameless=bool(state.memo.get("frameless")),
             expected=state.expected,
         )
+        _pending_adoptions(result.journey, state.memo, result.adopted, state.expected)
         prefer_shown(result.journey, state.memo.get("shown") or {}, result.card_texts)
         restore_unshown(result.journey, state.memo.get("unshown") or {})
         ours = set(state.id_map.values())

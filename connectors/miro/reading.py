@@ -71,6 +71,8 @@ class Interpretation:
     doubtful: frozenset[str] = frozenset()
     """Entity keys the board gives no usable value for (an emotion point outside the emotion row with
     no value from the last sync): the engine should take no opinion from the board on them."""
+    adopted: dict[str, str] = field(default_factory=dict)
+    """Touchpoint id → source key of the inbox cards this read found in a stage and re-keyed."""
 
 
 @dataclass(frozen=True)
@@ -438,6 +440,7 @@ def interpret(
             id_map[head] = lost_heads[head]  # still known as lost on the next read; a push re-creates it
             result.unplaced.append(f"{head}: its header was deleted but its items are still on the board; kept")
     result.doubtful = frozenset(doubtful)
+    result.adopted = adopted
     return result
 
 

@@ -172,6 +172,25 @@ def test_a_card_dragged_into_a_stage_becomes_that_touchpoint_with_its_key(synced
     assert any(c["key"] == "inbox:hubspot:calls:OUTBOUND" and c["reason"] == "inbox placed" for c in log)
 
 
+def test_a_card_adopted_by_a_push_still_brings_its_key_at_the_next_sync(synced: dict[str, Any]) -> None:
+    ids = id_map()
+    card_id = ids["inbox:hubspot:meetings:COMPLETED"]
+    with board() as (sandbox, items):
+        x, y, frame = _cell(items, ids, "use")
+        sandbox.as_user(HUMAN).move_item(BOARD, card_id, x, y, parent_id=frame)
+    cli_json("push", "--board", BOARD, "--sandbox", "--journey", "saas.yaml")  # board only: the file is not written
+    assert "hubspot:meetings:COMPLETED" in inbox()
+    cli_json(*SYNC)
+    journey = load_journey(Path("saas.yaml")).journey
+    (tp,) = [t for t in journey.touchpoints if t.sources == ["hubspot:meetings:COMPLETED"]]
+    assert tp.stage == "use"
+    assert id_map()[f"touchpoint:{tp.id}"] == card_id
+    assert "hubspot:meetings:COMPLETED" not in inbox()
+    with board() as (_, items):
+        titles = [i.data.get("title", "") for i in items.values() if i.type == "app_card"]
+        assert sum("Meetings: Completed" in t for t in titles) == 1
+
+
 def test_a_card_moved_elsewhere_is_not_adopted_nor_moved_back(synced: dict[str, Any]) -> None:
     ids = id_map()
     card_id = ids["inbox:hubspot:emails:EMAIL"]
