@@ -271,7 +271,14 @@ class HubSpotConnector:
         if request.unassigned:
             self._count_unused(request, streams)
             result.unassigned = unassigned_keys(
-                request.links, request.window, self._property_options, self.client.count, cache, streams
+                request.links,
+                request.window,
+                self._property_options,
+                self.client.count,
+                cache,
+                streams,
+                portal=self.portal,
+                full=request.full,
             )
         return result
 

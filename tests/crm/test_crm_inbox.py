@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from cjm_sync.files import load_journey, save_journey
 from cjm_sync.state import open_store
+from connectors.hubspot.keys import TOUCHPOINT_KINDS
 from connectors.miro.board import Item, parse_items
 from connectors.miro.inbox import journey_rect
 from connectors.miro.sandbox import MiroSandbox
@@ -111,6 +112,23 @@ def test_pull_lists_every_unused_key_with_discovers_volume(here: Path) -> None:
     again = cli_json("pull", "hubspot", *PULL)
     assert again["inbox"] == []
     assert not again["file_written"]
+
+
+def test_a_rerun_reuses_the_inbox_counts_and_full_counts_again(here: Path) -> None:
+    first = cli_json("pull", "hubspot", *PULL)["api_calls"]["by_connector"]["hubspot"]["by_kind"]
+    listed = inbox()
+    again = cli_json("pull", "hubspot", *PULL)["api_calls"]["by_connector"]["hubspot"]["by_kind"]
+    assert inbox() == listed
+    # the inbox's property reads and one search total per unused key are not paid again
+    assert again["get"] == first["get"] - len(TOUCHPOINT_KINDS)
+    count_only = ("hubspot:calls:", "hubspot:emails:", "hubspot:meetings:", "hubspot:communications:")
+    assert again["search"] <= first["search"] - len([k for k in listed if k.startswith(count_only)])
+    full = cli_json("pull", "hubspot", *PULL, "--full")["api_calls"]["by_connector"]["hubspot"]["by_kind"]
+    assert full["get"] == first["get"]  # --full reads the options (and counts) afresh
+    assert inbox() == listed
+    later = [*PULL[:-1], "2026-11-03T00:00:00Z"]  # the window moved by two days: counted again
+    moved = cli_json("pull", "hubspot", *later)["api_calls"]["by_connector"]["hubspot"]["by_kind"]
+    assert moved["get"] >= len(TOUCHPOINT_KINDS)
 
 
 def test_sync_draws_the_inbox_beside_the_grid_and_a_second_sync_writes_nothing(synced: dict[str, Any]) -> None:
