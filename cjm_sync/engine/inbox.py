@@ -169,9 +169,9 @@ class InboxEvent:
                 target,
             )
         if self.event == "retitled":
-            return Change(key, "title", Side.FILE, self.old, self.new, author, "inbox", target)
+            return Change(key, "title", Side.FILE, self.old, self.new, author, f"inbox {self.event}", target)
         if self.event == "volume":
-            return Change(key, "volume", Side.FILE, self.old, self.new, author, "inbox", target)
+            return Change(key, "volume", Side.FILE, self.old, self.new, author, f"inbox {self.event}", target)
         old, new = {
             "added": (None, f"in the inbox: {self.new} ({self.volume} in the window)"),
             "placed": ("in the inbox", f"placed as {self.entity}"),
