@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, ClassVar, Final
 
@@ -269,7 +269,6 @@ class HubSpotConnector:
             else:
                 result.facts += self._stage_facts(link, sources, request.window, cache, cached, stages, result.warnings)
         if request.unassigned:
-            self._count_unused(request, streams)
             result.unassigned = unassigned_keys(
                 request.links,
                 request.window,
@@ -279,6 +278,7 @@ class HubSpotConnector:
                 streams,
                 portal=self.portal,
                 full=request.full,
+                prefetch=self._count_unused(request.window),
             )
         return result
 
@@ -297,16 +297,15 @@ class HubSpotConnector:
             kind = TOUCHPOINT_KINDS[obj]
             count_keys(self.client, obj, kind.property, kind.time, found, request.window)
 
-    def _count_unused(self, request: PullRequest, streams: Mapping[str, str]) -> None:
-        """Learn the window volumes of the touchpoint keys no link uses, per object counted with search
-        totals, in as few searches as :func:`count_in_window` allows (the inbox asks for them next)."""
-        used = {key for link in request.links for key in link.sources}
-        for obj, kind in TOUCHPOINT_KINDS.items():
-            if obj in streams:
-                continue
-            free = [str(o["value"]) for o in self._property_options(obj, kind.property)]
-            free = [v for v in free if f"hubspot:{obj}:{v}" not in used]
-            count_in_window(self.client, obj, kind.property, kind.time, free, request.window)
+    def _count_unused(self, window: Window) -> Callable[[str, Sequence[str]], None]:
+        """How the inbox learns the window volumes of an object's unused values it has not counted yet, in
+        as few searches as :func:`count_in_window` allows (it asks the client's memo for them next)."""
+
+        def prefetch(obj: str, values: Sequence[str]) -> None:
+            kind = TOUCHPOINT_KINDS[obj]
+            count_in_window(self.client, obj, kind.property, kind.time, values, window)
+
+        return prefetch
 
     @staticmethod
     def _scopes(all_keys: Sequence[SourceKey], stages: Mapping[str, StageInfo]) -> dict[str, Scope]:

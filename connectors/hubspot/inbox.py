@@ -65,11 +65,13 @@ def unassigned_keys(
     *,
     portal: str,
     full: bool = False,
+    prefetch: Callable[[str, Sequence[str]], None] | None = None,
 ) -> list[UnassignedKey]:
     """Every touchpoint key of the portal no link uses, in object then option order, with its records in
     ``window`` (``streams``: object → record-cache stream holding every record of the object with a
     touchpoint time in both windows). Options and counts are reused from the run before when the window
-    allows (see the module docstring); ``full`` reads and counts everything afresh."""
+    allows (see the module docstring); ``full`` reads and counts everything afresh. ``prefetch(object,
+    values)`` is told an uncached object's values about to be counted, so it can count them together."""
     used = {key for link in links for key in link.sources}
     stream = f"inbox@{portal}"
     memo = cache.get_memo(stream)
@@ -88,6 +90,8 @@ def unassigned_keys(
         if missing and obj in streams:
             cached = _cached_counts(cache, streams[obj], kind, window)
             counts.update({f"hubspot:{obj}:{o['value']}": cached[o["value"]] for o in missing})
+        if missing and obj not in streams and prefetch is not None:
+            prefetch(obj, [o["value"] for o in missing])
         for option in missing if obj not in streams else ():
             groups = [[one_of(kind.property, [option["value"]]), *between(kind.time, window.start, window.end)]]
             counts[f"hubspot:{obj}:{option['value']}"] = count(obj, groups)
