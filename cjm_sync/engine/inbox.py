@@ -165,7 +165,7 @@ class InboxEvent:
                 self.event == "restored",
                 self.event == "dismissed",
                 author,
-                "inbox",
+                f"inbox {self.event}",
                 target,
             )
         if self.event == "retitled":
