@@ -21,6 +21,7 @@ from cjm_sync.merge.fieldmerge import auto_merge
 from cjm_sync.merge.ordering import Rank, common_keys, normalize, renumber
 from cjm_sync.merge.policies import Policies, Policy, field_group
 from cjm_sync.merge.result import Conflict, Dropped, MergeResult, Overwrite, Side
+from cjm_sync.merge.retype import follow_retypes
 from cjm_sync.plugins import Authorship
 
 Entities = Mapping[str, Entity]
@@ -246,13 +247,16 @@ def merge(
 
     ``base`` is None on the first sync: then equal values agree and different ones are conflicts unless
     a policy decides. ``carried`` is :attr:`BoardRead.carried`; ``authors`` (board item authorship by
-    key) and ``file_mtime`` feed ``newest-wins``. Keys in ``tombstones`` are never brought back.
+    key) and ``file_mtime`` feed ``newest-wins``. Keys in ``tombstones`` are never brought back. A sticky
+    whose kind a person changed on the board is merged as one entity under its new kind
+    (:mod:`cjm_sync.merge.retype`).
     """
-    view = _board_view(base, ours, theirs, carried)
-    sides = (base or {}, ours, view)
+    base, followed, retype_losses = follow_retypes(base, ours, theirs)
+    view = _board_view(base, followed, theirs, carried)
+    sides = (base or {}, followed, view)
     ranked = normalize(sides, common_keys(sides if base is not None else sides[1:]))
     _uncarried_order(ranked, carried)
-    merger = _Merger(policies or Policies(), authors or {}, file_mtime, sides)
+    merger = _Merger(policies or Policies(), authors or {}, file_mtime, sides, overwritten=retype_losses)
     file: dict[str, Entity] = {}
     board: dict[str, Entity] = {}
     new_base: dict[str, Entity] = {}

@@ -180,3 +180,26 @@ def test_no_entity_present_on_either_side_is_ever_lost(workdir: Path, plan: list
             _check(world, before, disputed)
     finally:
         env.close()
+
+
+def test_a_note_recoloured_into_a_pain_point_keeps_the_files_edit_of_it(workdir: Path) -> None:
+    """Found by the property above: the board's kind change and the file's text edit of the same sticky
+    merged into two entities with one id (a journey the engine refused to write, on every sync)."""
+    env = MiroEnv(Path(tempfile.mkdtemp(dir=workdir)) / "run")
+    try:
+        write_journey(env.path, base_journey())
+        env.sync()
+        world = World(env)
+        world.board(("recolour", "note:n1", "red"))
+        world.file(("file_edit", "note:n1", "File"))
+        env.clock.advance(60)
+        report = env.sync(allow_mass_delete=True)
+        assert report.conflicts == []
+        journey = load_journey(env.path).journey
+        assert [(p.id, p.title) for p in journey.pain_points if p.id == "n1"] == [("n1", "File")]
+        assert [n.id for n in journey.notes if n.id == "n1"] == []
+        again = env.sync()
+        assert again.file_changes == []
+        assert again.board_writes == 0
+    finally:
+        env.close()
