@@ -3,9 +3,8 @@ the file's edits as one entity under its new kind; what the new kind cannot hold
 
 from __future__ import annotations
 
-from merge.strategies import ALL_CARRIED
-
 from cjm_sync.merge import merge
+from merge.strategies import ALL_CARRIED
 
 BASE = {
     "note:n1": {"lane": "thoughts", "stage": "buy", "text": "Too pricey?", "order": 0},
