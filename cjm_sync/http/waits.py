@@ -27,11 +27,20 @@ def wait_message(vendor: str, seconds: float) -> str:
     return f"waiting {math.ceil(seconds)} s for {vendor}'s rate limit"
 
 
+PACING: float = 1.0
+"""Waits shorter than this (seconds) are a pacer spacing calls (a per-second bucket), not a freeze:
+logged at DEBUG only, not shown (a pull of 100 paced calls would otherwise print 100 warnings)."""
+
+
 def announce_wait(vendor: str, seconds: float) -> None:
-    """Log and show that a call waits ``seconds`` for ``vendor``'s rate limit (nothing for 0)."""
+    """Log and show that a call waits ``seconds`` for ``vendor``'s rate limit (nothing for 0; a wait
+    under :data:`PACING` is only logged at DEBUG)."""
     if seconds <= 0:
         return
     message = wait_message(vendor, seconds)
+    if seconds < PACING:
+        logger.debug(message)
+        return
     logger.warning(message)
     for listener in list(_listeners):
         listener(message)

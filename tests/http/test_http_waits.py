@@ -10,7 +10,7 @@ import respx
 from http_fakes import BASE, FakeClock
 
 from cjm_sync.http import ApiClient, CallKind, CreditRateLimiter, RetryPolicy, VendorRules
-from cjm_sync.http.waits import listening, wait_message
+from cjm_sync.http.waits import announce_wait, listening, wait_message
 
 ACME = VendorRules(display_name="Acme Cloud")
 
@@ -57,3 +57,12 @@ def test_a_429_wait_is_announced(clock: FakeClock, caplog: pytest.LogCaptureFixt
             client.get_json("/v2/boards")
     assert heard == ["waiting 45 s for acme's rate limit"]  # no display name: the connector's name
     assert "waiting 45 s for acme's rate limit" in caplog.text
+
+
+def test_a_pacing_wait_under_a_second_is_not_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    heard: list[str] = []
+    with listening(heard.append), caplog.at_level(logging.DEBUG, logger="cjm_sync.http"):
+        announce_wait("HubSpot", 0.25)  # search paced at 4 per second
+        announce_wait("HubSpot", 1.0)
+    assert heard == ["waiting 1 s for HubSpot's rate limit"]
+    assert [r.levelno for r in caplog.records] == [logging.DEBUG, logging.WARNING]
