@@ -116,7 +116,20 @@ def test_discover_costs_the_floor(portal: HubSpotSandbox, connect: ConnectorFact
     assert calls["calls"] == 2 + 1 + len(TIME) + stages + counting
     keys = sum(len(v) for v in options.values())
     assert counting < 2 * keys  # not two totals per key
-    assert len(found.touchpoints) == keys
+    assert {t.key: (t.count, t.count_previous) for t in found.touchpoints} == volumes(portal)  # derived ones too
+
+
+def volumes(sandbox: HubSpotSandbox) -> dict[str, tuple[int, int]]:
+    """Every touchpoint key with records in either window: (window, previous window), computed directly."""
+    found = {}
+    for obj in TIME:
+        for value in VALUE_OPTIONS[obj]:
+            times = [when(r[TIME[obj]]) for r in sandbox.records(obj) if r.get(VALUE[obj]) == value]
+            now = sum(1 for at in times if at is not None and WINDOW.contains(at))
+            before = sum(1 for at in times if at is not None and WINDOW.previous.contains(at))
+            if now or before:
+                found[f"hubspot:{obj}:{value}"] = (now, before)
+    return found
 
 
 def test_a_small_portal_counts_each_object_in_one_search(connect: ConnectorFactory) -> None:
@@ -126,15 +139,7 @@ def test_a_small_portal_counts_each_object_in_one_search(connect: ConnectorFacto
     calls = connector.api_calls()["by_purpose"]
     assert all(in_windows(sandbox, obj, set(VALUE_OPTIONS[obj]), WINDOW) <= 200 for obj in TIME)
     assert calls["search-page"] == len(TIME)  # one search per touchpoint object, every key counted from it
-    expected = {}
-    for obj in TIME:
-        for value in VALUE_OPTIONS[obj]:
-            times = [when(r[TIME[obj]]) for r in sandbox.records(obj) if r.get(VALUE[obj]) == value]
-            now = sum(1 for at in times if at is not None and WINDOW.contains(at))
-            before = sum(1 for at in times if at is not None and WINDOW.previous.contains(at))
-            if now or before:
-                expected[f"hubspot:{obj}:{value}"] = (now, before)
-    assert {t.key: (t.count, t.count_previous) for t in found.touchpoints} == expected
+    assert {t.key: (t.count, t.count_previous) for t in found.touchpoints} == volumes(sandbox)
 
 
 def test_first_pull_full_and_rerun_budgets(connect: ConnectorFactory, store: SQLiteStateStore) -> None:
@@ -232,3 +237,23 @@ def test_the_inbox_counts_unused_keys_in_as_few_searches(
         records = [r for r in portal.records(obj) if r.get(VALUE[obj]) == value]
         assert volume == sum(1 for r in records if WINDOW.contains(when(r[TIME[obj]]))), key  # type: ignore[arg-type]
     assert set(listed) == {f"hubspot:{o}:{v}" for o in TIME for v in VALUE_OPTIONS[o]} - used
+
+
+def test_a_pull_of_every_count_only_key_costs_the_floor(
+    portal: HubSpotSandbox, connect: ConnectorFactory, store: SQLiteStateStore
+) -> None:
+    counted = ("calls", "emails", "meetings", "communications")
+    links = tuple(
+        SourceLink(f"touchpoint:{obj}-{v}", "touchpoint", (f"hubspot:{obj}:{v}",))
+        for obj in counted
+        for v in VALUE_OPTIONS[obj]
+    )
+    connector, _ = connect(portal)
+    result = connector.pull(PullRequest("j", links, WINDOW), StoreRecordCache(store, "r", "j", "hubspot"))
+    calls = connector.api_calls()
+    assert calls["calls"] == sum(object_cost(portal, obj, VALUE_OPTIONS[obj], WINDOW) for obj in counted) <= 30
+    got = {f.entity: f.value for f in result.facts if f.metric == "volume"}
+    before = {f.entity: f.value for f in result.facts if f.metric == "volume-previous"}
+    expected = volumes(portal)
+    for link in links:
+        assert (got[link.entity], before[link.entity]) == expected.get(link.sources[0], (0, 0)), link.entity
