@@ -305,7 +305,7 @@ class SyncEngine:
             authors=read.authors,
             file_mtime=datetime.fromtimestamp(loaded.mtime, UTC),
         )
-        adopt_sources(result, adopted)
+        report.notes.extend(adopt_sources(result, adopted))
         annotate_merged(result, loaded.journey, request.annotate, ours, base)
         file_journey = keep_file_order(build_journey(result.file_entities, loaded.journey), loaded.journey)
         board_journey = build_journey(result.board_entities, loaded.journey)

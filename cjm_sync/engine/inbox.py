@@ -93,15 +93,28 @@ def board_inbox_view(
     return view
 
 
-def adopt_sources(result: MergeResult, adopted: Mapping[str, Sequence[str]]) -> None:
+def adopt_sources(result: MergeResult, adopted: Mapping[str, Sequence[str]]) -> list[str]:
     """Give each adopted touchpoint its source keys on every side of ``result`` (the board does not carry
     ``sources``), and keep no tombstone for inbox items: an inbox key may come back when it is unassigned
-    again (the file records dismissals itself)."""
+    again (the file records dismissals itself). A key the file already gave another stage or touchpoint
+    meanwhile stays there alone (one key, one place on the map); the notes returned say so."""
+    named = {
+        source
+        for key, entity in result.file_entities.items()
+        if key not in adopted and split_key(key)[0] in ("stage", "touchpoint")
+        for source in entity.get("sources") or ()
+    }
+    notes: list[str] = []
     for key, sources in adopted.items():
+        kept = [s for s in sources if s not in named]
+        notes += [
+            f"{key}: {s} already feeds another stage or touchpoint; not added here" for s in sources if s in named
+        ]
         for side in (result.file_entities, result.board_entities, result.new_base):
             if key in side:
-                side[key]["sources"] = list(sources)
+                side[key]["sources"] = kept
     result.new_tombstones = {key for key in result.new_tombstones if split_key(key)[0] != INBOX}
+    return notes
 
 
 InboxEventKind = Literal["added", "placed", "dismissed", "restored", "retitled", "removed", "volume"]

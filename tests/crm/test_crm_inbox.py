@@ -239,6 +239,24 @@ def test_a_card_adopted_by_a_push_still_brings_its_key_at_the_next_sync(synced: 
         assert sum("Meetings: Completed" in t for t in titles) == 1
 
 
+def test_a_key_placed_in_the_file_and_on_the_board_at_once_feeds_one_touchpoint(synced: dict[str, Any]) -> None:
+    ids = id_map()
+    with board() as (sandbox, items):
+        x, y, frame = _cell(items, ids, "consider")
+        sandbox.as_user(HUMAN).move_item(BOARD, ids["inbox:hubspot:tickets:EMAIL"], x, y, parent_id=frame)
+    text = Path("saas.yaml").read_text(encoding="utf-8")
+    Path("saas.yaml").write_text(
+        text.replace("hubspot:tickets:PHONE]", "hubspot:tickets:PHONE, hubspot:tickets:EMAIL]")
+    )
+    report = cli_json(*SYNC)
+    journey = load_journey(Path("saas.yaml")).journey
+    assert [t.id for t in journey.touchpoints if "hubspot:tickets:EMAIL" in t.sources] == ["support"]
+    adopted = next(t for t in journey.touchpoints if t.title == "Tickets: Email")
+    assert adopted.sources == []
+    assert any("already feeds another" in n for n in report["notes"])
+    assert "hubspot:tickets:EMAIL" not in inbox()
+
+
 def test_a_card_moved_elsewhere_is_not_adopted_nor_moved_back(synced: dict[str, Any]) -> None:
     ids = id_map()
     card_id = ids["inbox:hubspot:emails:EMAIL"]
