@@ -110,6 +110,9 @@ class _Plan:
     id_map: MutableMapping[str, str]
     created: frozenset[str]
     journey: Rect | None
+    frames: dict[str, list[float]] = field(default_factory=dict)
+    """Connector → ``[x0, y0, width, height]`` of its frame as planned (``memo["inbox_frames"]``), so a
+    frame a person deleted is drawn again where it was."""
     ops: list[BoardOp] = field(default_factory=list)
     placed: list[Rect] = field(default_factory=list)
     """Frames this plan creates or moves (canvas), so the next one keeps clear of them."""
@@ -135,12 +138,18 @@ class _Plan:
 
 
 def plan_inbox(
-    journey: Journey, snapshot: Snapshot, id_map: MutableMapping[str, str], memo: Mapping[str, Any], ops: list[BoardOp]
+    journey: Journey,
+    snapshot: Snapshot,
+    id_map: MutableMapping[str, str],
+    memo: MutableMapping[str, Any],
+    ops: list[BoardOp],
 ) -> list[BoardOp]:
-    """The writes that make the board show ``journey``'s inbox, planned after the journey's ``ops``."""
+    """The writes that make the board show ``journey``'s inbox, planned after the journey's ``ops``;
+    ``memo["inbox_frames"]`` keeps where each frame is (see :class:`_Plan`)."""
     plan = _Plan(
         snapshot, id_map, frozenset(str(i) for i in memo.get("created", [])), journey_rect(snapshot, id_map, ops)
     )
+    plan.frames = {str(k): [float(x) for x in v] for k, v in (memo.get("inbox_frames") or {}).items()}
     shown: dict[str, list[InboxItem]] = {}
     for entry in journey.inbox:
         if not entry.dismissed:
@@ -154,6 +163,7 @@ def plan_inbox(
             continue
         if item_id in plan.created:  # ours, and its entry left the inbox: even a card people moved goes
             plan.ops.append(BoardOp(OpKind.DELETE, key, item.type, item_id, summary=f"delete {item.type} {key}"))
+    memo["inbox_frames"] = plan.frames
     return plan.ops
 
 
@@ -165,12 +175,16 @@ def _area(plan: _Plan, connector: str, entries: Sequence[InboxItem]) -> None:
     for entry, card in cards:
         if card is not None:
             plan.ops += _card_update(card, entry)
+    if frame is None and connector in plan.frames:
+        _recreate(plan, connector, cards)
+        return
     if frame is None:
         columns = max(COLUMNS, min(MAX_COLUMNS, math.ceil(len(new) / 6)))
         width, height = _frame_size(len(new), columns)
         top = plan.journey.y0 if plan.journey is not None else 0.0
         start = plan.journey.x1 + MARGIN if plan.journey is not None else 0.0
         left = plan.free_left(start, top, width, height)
+        plan.frames[connector] = [left, top, width, height]
         payload = {
             "data": {"title": title, "format": "custom", "type": "freeform"},
             "style": {"fillColor": "#f5f6f8"},
@@ -184,6 +198,52 @@ def _area(plan: _Plan, connector: str, entries: Sequence[InboxItem]) -> None:
             plan.ops.append(_card_create(entry, ref(frame_key), _slot(index, columns)))
         return
     plan.ops += _frame_update(plan, frame, frame_key, title, new)
+
+
+def _recreate(plan: _Plan, connector: str, cards: Sequence[tuple[InboxItem, Item | None]]) -> None:
+    """A person deleted the frame (its cards stay on the canvas): draw it again where it was, put the cards
+    and the help line left inside its area back into it, and add the missing cards in free slots."""
+    frame_key, title = f"{FRAME_PREFIX}{connector}", inbox_title(connector)
+    left, top, width, height = plan.frames[connector]
+    area = Rect(left, top, left + width, top + height)
+    hint = plan.item(f"{HINT_PREFIX}{connector}", "text")
+    back = [
+        (key, item)
+        for key, item in [(f"{HINT_PREFIX}{connector}", hint), *((card_key(e.key), c) for e, c in cards)]
+        if item is not None and item.parent_id is None and area.contains(item.cx, item.cy)
+    ]
+    inside = [Rect.around(item.cx - left, item.cy - top, item.width, item.height) for _, item in back]
+    columns = max(1, math.floor((width - 2 * PAD_X) / SLOT_W + 1e-6))
+    spots: list[tuple[float, float]] = []
+    index = 0
+    for _ in (e for e, card in cards if card is None):
+        while True:
+            x, y = _slot(index, columns)
+            index += 1
+            if not any(Rect.around(x, y, SLOT_W - 20, SLOT_H - 20).overlaps(r) for r in inside):
+                break
+        spots.append((x, y))
+    height = max([height] + [y + SLOT_H / 2 + PAD_BOTTOM for _, y in spots])
+    payload = {
+        "data": {"title": title, "format": "custom", "type": "freeform"},
+        "style": {"fillColor": "#f5f6f8"},
+        "position": {"x": left + width / 2, "y": top + height / 2},
+        "geometry": {"width": width, "height": height},
+    }
+    plan.ops.append(
+        BoardOp(OpKind.CREATE, frame_key, "frame", payload=payload, summary=f"re-create deleted frame '{title}'")
+    )
+    plan.placed.append(Rect(left, top, left + width, top + height))
+    plan.frames[connector] = [left, top, width, height]
+    for key, item in back:
+        x, y = item.cx - left, item.cy - top
+        body = {"parent": {"id": ref(frame_key)}, "position": {"x": x, "y": y}}
+        change = FieldChange("parent", None, frame_key)
+        plan.ops.append(BoardOp(OpKind.MOVE, key, item.type, item.id, (change,), body, f"move {item.type} {key}"))
+    if hint is None:
+        plan.ops.append(_hint(connector, frame_key, width))
+    new = [e for e, card in cards if card is None]
+    plan.ops += [_card_create(entry, ref(frame_key), spot) for entry, spot in zip(new, spots, strict=True)]
 
 
 def _hint(connector: str, frame_key: str, width: float) -> BoardOp:
@@ -271,6 +331,8 @@ def _frame_update(plan: _Plan, frame: Item, key: str, title: str, new: Sequence[
         plan.placed.append(Rect(x0, top, x0 + frame.width, top + height))
     else:
         plan.placed.append(frame.canvas_rect)
+    final = plan.placed[-1]
+    plan.frames[key[len(FRAME_PREFIX) :]] = [final.x0, final.y0, final.width, max(final.height, bottom)]
     if changes:
         ops.append(BoardOp(OpKind.UPDATE, key, "frame", frame.id, tuple(fields), changes, f"update frame {key}"))
     ops += [_card_create(entry, frame.id, pos) for entry, pos in zip(new, spots, strict=True)]

@@ -102,3 +102,30 @@ def test_two_crms_get_two_frames_side_by_side(
     assert not hubspot.canvas_rect.overlaps(dynamics.canvas_rect)
     matrix = _item(board, state, "ipa-frame:ipa-check").canvas_rect
     assert not any(f.canvas_rect.overlaps(matrix) for f in (hubspot, dynamics))
+
+
+def test_a_deleted_inbox_frame_is_drawn_again_where_it_was_around_its_cards(
+    connector: MiroConnector, state: ConnectorState, clock: ManualClock, sandbox: MiroSandbox
+) -> None:
+    desired = _journey(*KEYS)
+    _push(connector, desired, state, clock)
+    board = _board(connector, state)
+    before = _item(board, state, "inbox-frame:hubspot")
+    cards = {k: _item(board, state, f"inbox:{k}") for k in KEYS}
+    sandbox.as_user(HUMAN).delete_item(BOARD, before.id)  # its cards stay on the canvas
+    _push(connector, desired, state, clock)
+    board = _board(connector, state)
+    after = _item(board, state, "inbox-frame:hubspot")
+    assert after.id != before.id
+    assert (after.canvas_rect.x0, after.canvas_rect.y0, after.width) == (
+        before.canvas_rect.x0,
+        before.canvas_rect.y0,
+        before.width,
+    )
+    for key, card in cards.items():
+        now = _item(board, state, f"inbox:{key}")
+        assert (now.id, now.parent_id) == (card.id, after.id)  # the same card, back in the frame
+        assert (now.cx, now.cy) == (card.cx, card.cy)
+    assert _item(board, state, "inbox-hint:hubspot").parent_id == after.id
+    assert sum(1 for i in board.items.values() if i.type == "app_card" and i.id not in state.id_map.values()) == 0
+    assert _push(connector, desired, state, clock) == 0
