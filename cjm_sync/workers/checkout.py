@@ -39,10 +39,17 @@ class GitCheckout:
     _turn: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
     async def _git(self, *args: str, check: bool = True) -> tuple[int, str]:
+        """Run git in the checkout as :attr:`author` (committer too: a rebase during a pull makes commits,
+        and a fresh worker machine has no git identity of its own)."""
+        name, _, email = self.author.partition(" <")
         proc = await asyncio.create_subprocess_exec(
             "git",
             "-C",
             str(self.root),
+            "-c",
+            f"user.name={name}",
+            "-c",
+            f"user.email={email.rstrip('>')}",
             *args,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
@@ -75,11 +82,7 @@ class GitCheckout:
         code, _ = await self._git("diff", "--cached", "--quiet", "--", relative, check=False)
         if code == 0:
             return False
-        name, _, email = self.author.partition(" <")
-        await self._git(
-            "-c", f"user.name={name}", "-c", f"user.email={email.rstrip('>')}",
-            "commit", "--quiet", "-m", message, "--", relative,
-        )  # fmt: skip
+        await self._git("commit", "--quiet", "-m", message, "--", relative)
         branch = await self._branch()
         for attempt in range(1, self.push_attempts + 1):
             code, text = await self._git("push", "--quiet", self.remote, f"HEAD:{branch}", check=False)

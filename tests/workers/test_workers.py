@@ -141,7 +141,15 @@ def origin(tmp_path: Path) -> Iterator[Path]:
     return bare
 
 
-def test_git_publish_retries_a_non_fast_forward_push(origin: Path, tmp_path: Path) -> None:
+def test_git_publish_retries_a_non_fast_forward_push(
+    origin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Also on a machine with no git identity of its own (CI's fresh machine): the rebase of a pull
+    commits too."""
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "no-global-gitconfig"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for name in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "EMAIL"):
+        monkeypatch.delenv(name, raising=False)
     one, two = tmp_path / "w1", tmp_path / "w2"
     _git(tmp_path, "clone", "--quiet", str(origin), str(one))
     _git(tmp_path, "clone", "--quiet", str(origin), str(two))
