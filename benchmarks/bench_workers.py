@@ -20,8 +20,8 @@ cannot end before ``(⌈credits ÷ 100,000⌉ − 1) × 60 s`` whatever the numb
 Prints per worker count: wall time per tick, speed-up over the first row, failed jobs, the duplicate
 check (every board holds the same number of items, every journey ran once per tick and no two runs
 of a journey overlapped), requests, 429 answers and credits per tick (tick 1 + tick 2), the CPU the
-worker processes used (start-up included) and the 1-minute load average before → after. Figures, not
-a test: nothing asserts on time.
+worker processes used (start-up included), the longest job of each tick and the 1-minute load average
+before → after. Figures, not a test: nothing asserts on time.
 
     .venv/bin/python benchmarks/bench_workers.py                           # 200 journeys, 1/2/4/8, 20 tokens
     .venv/bin/python benchmarks/bench_workers.py --tokens 1 --workers 1 4  # one shared token: the floor
@@ -188,6 +188,21 @@ def no_duplicates(url: str, keys: list[str], sandbox: MiroSandbox, ticks: int) -
     return True
 
 
+def slowest_runs(url: str, keys: list[str], ticks: int) -> list[float]:
+    """The longest run of each tick (seconds from a run's start to its end, waits for credits included)."""
+    slowest = [0.0] * ticks
+    store = open_store(url)
+    try:
+        for key in keys:
+            runs = sorted(store.runs(Path(key).stem, limit=ticks + 5), key=lambda r: r.started_at)
+            for tick, run in enumerate(runs[:ticks]):
+                if run.ended_at is not None:
+                    slowest[tick] = max(slowest[tick], (run.ended_at - run.started_at).total_seconds())
+    finally:
+        store.close()
+    return [round(s, 1) for s in slowest]
+
+
 @dataclass
 class Row:
     """One worker count's figures."""
@@ -199,6 +214,8 @@ class Row:
     load: str
     worker_cpu: float
     """CPU seconds the worker processes used, start-up and both ticks included."""
+    slowest: list[float]
+    """The longest job of each tick, in seconds."""
 
 
 def run_one(cluster: PgCluster, args: argparse.Namespace, workers: int) -> Row:
@@ -228,7 +245,13 @@ def run_one(cluster: PgCluster, args: argparse.Namespace, workers: int) -> Row:
         cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
         used = cpu.ru_utime + cpu.ru_stime - cpu_before.ru_utime - cpu_before.ru_stime
         return Row(
-            workers, first, noop, no_duplicates(url, keys, sandbox, 2), f"{before:.1f}→{after:.1f}", round(used, 1)
+            workers,
+            first,
+            noop,
+            no_duplicates(url, keys, sandbox, 2),
+            f"{before:.1f}→{after:.1f}",
+            round(used, 1),
+            slowest_runs(url, keys, 2),
         )
 
 
@@ -272,7 +295,8 @@ def main() -> int:
     )
     print(
         f"{'workers':>7} {'tick 1 s':>9} {'speed-up':>8} {'floor s':>7} {'tick 2 s':>9} {'speed-up':>8} "
-        f"{'failed':>6} {'no dup':>6} {'requests':>9} {'429s':>5} {'credits':>17} {'CPU s':>6} {'load':>9}"
+        f"{'failed':>6} {'no dup':>6} {'requests':>9} {'429s':>5} {'credits':>17} {'CPU s':>6} "
+        f"{'slowest s':>10} {'load':>9}"
     )
     for row in rows:
         first, noop = row.first, row.noop
@@ -282,7 +306,7 @@ def main() -> int:
             f"{rows[0].noop.seconds / noop.seconds:>7.1f}× {first.failed + noop.failed:>6} "
             f"{'yes' if row.no_duplicates else 'NO':>6} {f'{first.requests}+{noop.requests}':>9} "
             f"{first.throttled + noop.throttled:>5} {f'{first.credits:,}+{noop.credits:,}':>17} "
-            f"{row.worker_cpu:>6} {row.load:>9}"
+            f"{row.worker_cpu:>6} {'/'.join(map(str, row.slowest)):>10} {row.load:>9}"
         )
     return 0
 
