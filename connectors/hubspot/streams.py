@@ -38,7 +38,7 @@ from connectors.hubspot.values import epoch_ms, instant
 log = logging.getLogger(__name__)
 
 CONSISTENCY_LAG: Final = timedelta(minutes=2)
-"""Watermarks stay this far behind the newest modification seen: search is eventually consistent."""
+"""A watermark never passes run start minus this: search is eventually consistent (module docstring)."""
 GROUPS_PER_QUERY: Final = 5
 """HubSpot takes at most 5 filter groups per search (changelog 2024-08-26; the spec says 6)."""
 MS: Final = timedelta(milliseconds=1)
