@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Replay every request the Miro connector sends against Stoplight Prism (installed from npm on first use).
+# Replay every request the Miro and HubSpot connectors send against Stoplight Prism (installed from npm on first use).
 # Usage: bash scripts/prism-check.sh [--install-only] [--port N] [-- PYTEST-ARGS...]   (see scripts/README.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."

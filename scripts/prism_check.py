@@ -1,7 +1,9 @@
-"""Validate every request the Miro connector sends with Stoplight Prism (independent of our own checks).
+"""Validate every request the Miro and HubSpot connectors send with Stoplight Prism (independent of our
+own checks).
 
 Installs Prism from npm into a cache directory when missing, starts ``prism mock --errors`` on loopback
-with Miro's spec (``miro-v2.prism.json``), runs ``tests/independent/`` against it, stops it and prints a
+with Miro's spec (``miro-v2.prism.json``) and a second one with HubSpot's objects spec
+(``crm-objects-2026-09.prism.json``), runs ``tests/independent/`` against them, stops them and prints a
 summary. Exit status: pytest's (0 = no request rejected); 2 when Prism cannot be installed or started.
 
     .venv/bin/python scripts/prism_check.py            # or: bash scripts/prism-check.sh
@@ -51,6 +53,28 @@ def default_spec() -> Path:
     """The Prism-loadable Miro spec: ``$CJM_SPECS_DIR`` or the repository's own ``specs/``."""
     specs = Path(os.environ.get("CJM_SPECS_DIR") or REPO / "specs")
     return specs / "miro" / "miro-v2.prism.json"
+
+
+def default_hubspot_spec() -> Path:
+    """HubSpot's Prism-loadable objects spec (date-versioned ``/crm/objects/2026-09/…`` paths)."""
+    specs = Path(os.environ.get("CJM_SPECS_DIR") or REPO / "specs")
+    return specs / "hubspot" / "2026-09" / "crm-objects-2026-09.prism.json"
+
+
+def start(binary: Path, spec: Path, log: Path, timeout: float) -> tuple[subprocess.Popen[bytes], str]:
+    """A ``prism mock --errors`` of ``spec`` on a free loopback port, listening; and its URL."""
+    port = free_port()
+    url = f"http://{HOST}:{port}"
+    command = [str(binary), "mock", "-h", HOST, "-p", str(port), "--errors", str(spec)]
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)  # noqa: S603
+    try:
+        took = wait_until_listening(url, process, log, timeout)
+    except SystemExit:
+        stop(process)
+        raise
+    print(f"prism-check: Prism listening on {url} after {took:.1f} s ({spec.name}, --errors)", flush=True)
+    return process, url
 
 
 def install(prefix: Path) -> tuple[Path, float]:
@@ -130,6 +154,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--prism-home", type=Path, default=default_cache(), help="npm prefix for Prism (cache)")
     parser.add_argument("--spec", type=Path, default=default_spec(), help="OpenAPI file Prism loads")
+    parser.add_argument(
+        "--hubspot-spec", type=Path, default=default_hubspot_spec(), help="HubSpot objects spec a second Prism loads"
+    )
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
     parser.add_argument("--start-timeout", type=float, default=90.0)
     parser.add_argument("--report", type=Path, help="keep the JSON replay report here")
@@ -143,8 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"prism-check: Prism {version.stdout.strip()} at {binary}{installed}")
     if args.install_only:
         return 0
-    if not args.spec.exists():
-        fail(f"prism-check: spec not found: {args.spec} (set CJM_SPECS_DIR)")
+    for spec in (args.spec, args.hubspot_spec):
+        if not spec.exists():
+            fail(f"prism-check: spec not found: {spec} (set CJM_SPECS_DIR)")
 
     port = args.port or free_port()
     url = f"http://{HOST}:{port}"
@@ -158,9 +186,18 @@ def main(argv: list[str] | None = None) -> int:
         try:
             took = wait_until_listening(url, process, log, args.start_timeout)
             print(f"prism-check: Prism listening on {url} after {took:.1f} s ({args.spec.name}, --errors)", flush=True)
-            env = {**os.environ, "CJM_PRISM_URL": url, "CJM_PRISM_REPORT": str(report)}
-            pytest = [sys.executable, "-m", "pytest", "tests/independent", "-p", "no:cacheprovider", *args.pytest_args]
-            code = subprocess.run(pytest, cwd=REPO, env=env, check=False).returncode  # noqa: S603
+            hubspot, hubspot_url = start(binary, args.hubspot_spec, Path(tmp) / "prism-hubspot.log", args.start_timeout)
+            try:
+                env = {
+                    **os.environ,
+                    "CJM_PRISM_URL": url,
+                    "CJM_PRISM_REPORT": str(report),
+                    "CJM_PRISM_HUBSPOT_URL": hubspot_url,
+                }
+                pytest = [sys.executable, "-m", "pytest", "tests/independent", "-p", "no:cacheprovider"]
+                code = subprocess.run([*pytest, *args.pytest_args], cwd=REPO, env=env, check=False).returncode  # noqa: S603
+            finally:
+                stop(hubspot)
         finally:
             stop(process)
         summarise(report)
