@@ -25,7 +25,7 @@ from cjm_sync.engine.inbox import adopt_sources, adoptions, board_inbox_view, in
 from cjm_sync.engine.report import SyncReport
 from cjm_sync.engine.safety import check_writable, mass_deletions
 from cjm_sync.errors import CjmSyncError, IntegrationError, UsageError
-from cjm_sync.files import LoadedJourney, load_journey, save_journey
+from cjm_sync.files import LoadedJourney, check_file_writable, load_journey, save_journey
 from cjm_sync.merge import Conflict, MergeResult, Policies, build_journey, flatten, merge
 from cjm_sync.merge.diff import changes
 from cjm_sync.merge.entities import INBOX, KINDS, carries, split_key
@@ -338,6 +338,8 @@ class SyncEngine:
             report.held = mass_deletions([*report.file_changes, *board_changes], base, sides)
         if request.write_file and report.file_changes:
             check_writable(file_journey, loaded.path, "file")
+            if not request.dry_run:  # before any board write: a run that cannot save the file writes nothing
+                check_file_writable(loaded.path)
         if request.dry_run or run_id is None:
             return
         if report.held is not None:

@@ -269,6 +269,22 @@ def render_journey(journey: Journey, *, fmt: str = "yaml", document: Any = None)
     return dump_yaml(update_node(unshared(parse_yaml(source)), data, full))
 
 
+def check_file_writable(path: Path) -> None:
+    """Raise :class:`FileAccessError` (exit 2, naming the path and why) unless ``path`` can be replaced:
+    its folder exists and is writable (the write goes through a temporary file beside it) and the file,
+    if it exists, is writable — a file with no write permission bits at all counts as read-only even for
+    root, who could write it: someone marked it so. Engines call this before writing anything elsewhere
+    (the board), so a run that could not save the file changes nothing."""
+    parent = path.parent or Path(".")
+    if not parent.is_dir():
+        raise FileAccessError(path, FileNotFoundError(errno.ENOENT, f"folder {parent} does not exist"))
+    if path.exists() and (path.stat().st_mode & 0o222 == 0 or not os.access(path, os.W_OK)):
+        raise FileAccessError(path, PermissionError(errno.EACCES, "the file is read-only"))
+    if not os.access(parent, os.W_OK | os.X_OK):
+        reason = f"its folder {parent} is not writable (the file is replaced through a temporary file beside it)"
+        raise FileAccessError(path, PermissionError(errno.EACCES, reason))
+
+
 def atomic_write(path: Path, text: str, *, expected_sha256: str | None = None) -> None:
     """Write ``text`` to ``path`` via a temp file and rename.
 
@@ -279,10 +295,9 @@ def atomic_write(path: Path, text: str, *, expected_sha256: str | None = None) -
         raise JourneyChangedError(
             f"{path} changed on disk during the run; it was not overwritten (the change is merged on the next run)"
         )
+    check_file_writable(path)
     mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
     parent = path.parent or Path(".")
-    if not parent.is_dir():
-        raise FileAccessError(path, FileNotFoundError(errno.ENOENT, f"folder {parent} does not exist"))
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
     except OSError as exc:

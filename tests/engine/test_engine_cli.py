@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -328,3 +329,48 @@ def test_take_base_restores_an_empty_base_value(synced: Path) -> None:
     assert code == 0, err
     assert cli("sync", *JOB)[0] == 0
     assert find(file_journey(), "touchpoint:web").description is None
+
+
+def _board_snapshot() -> dict[str, Any]:
+    return {i: (it.data, it.x, it.y, it.modified_at) for i, it in board().items.items()}
+
+
+def test_a_read_only_journey_file_stops_the_sync_before_any_board_write(synced: Path) -> None:
+    """A file nobody may write (no write bits: refused even for root) is never replaced, and a run that
+    could not save it writes nothing to the board: no half-applied run for the next one to untangle."""
+    as_person(lambda human, mapped: human.update_item(BOARD, mapped["touchpoint:ad"], data={"title": "Ad 广告"}))
+    edit_file(lambda j: set_field(j, "touchpoint:web", "description", "Edited in the file"))
+    before, data = _board_snapshot(), JOURNEY.read_bytes()
+    JOURNEY.chmod(0o444)
+    try:
+        code, _, err = cli("sync", *JOB)
+        assert code == 2
+        assert f"cannot access {JOURNEY}: the file is read-only" in err
+        assert _board_snapshot() == before  # the file edit was not pushed either
+        assert JOURNEY.read_bytes() == data
+    finally:
+        JOURNEY.chmod(0o644)
+    code, _, err = cli("sync", *JOB)
+    assert code == 0, err
+    assert find(file_journey(), "touchpoint:ad").title == "Ad 广告"
+    assert "Edited in the file" in board().items[ids()["touchpoint:web"]].data["description"]
+    assert cli_json("sync", *JOB)["board_writes"] == 0
+
+
+def test_a_folder_the_file_cannot_be_replaced_in_stops_the_sync_before_any_board_write(
+    synced: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    edit_file(lambda j: set_field(j, "touchpoint:web", "description", "Edited in the file"))
+    as_person(lambda human, mapped: human.update_item(BOARD, mapped["touchpoint:ad"], data={"title": "Ad 广告"}))
+    before = _board_snapshot()
+    real_access = os.access
+    folder = JOURNEY.parent
+
+    def access(path: Any, mode: int, **kwargs: Any) -> bool:  # the folder is read-only (root ignores modes)
+        return False if Path(path) == folder and mode & os.W_OK else real_access(path, mode, **kwargs)
+
+    monkeypatch.setattr(os, "access", access)
+    code, _, err = cli("sync", *JOB)
+    assert code == 2
+    assert "its folder . is not writable" in err
+    assert _board_snapshot() == before
