@@ -245,10 +245,8 @@ class HubSpotConnector:
             parsed[link.entity] = mine
         all_keys = [k for ks in parsed.values() for k in ks]
         stages = self._stages({k.kind for k in all_keys if k.role == "stage"})
-        cached: dict[str, str] = {}
-        streams: dict[str, str] = {}
-        """Streams that hold every record of their object with a touchpoint time in both windows (the
-        object's touchpoint keys are counted from them); ``cached`` has every stream."""
+        cached: dict[str, str] = {}  # object → stream, every cached object
+        streams: dict[str, str] = {}  # those holding every record with a touchpoint time in both windows
         for obj, scope in self._scopes(all_keys, stages).items():
             stream = f"{obj}@{self.portal}"
             cached[obj] = stream
