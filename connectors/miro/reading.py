@@ -253,7 +253,8 @@ def interpret(
             author(band.key, item.id, item.modified_at, item.modified_by)
 
     structure = {id_map[b.key] for b in (*grid.columns, *grid.rows)}
-    taken = {split_key(mapped)[1] for mapped in id_map}
+    all_ids = {split_key(mapped)[1] for mapped in id_map}
+    taken = set(all_ids)
 
     def order(item: Item) -> tuple[int, int, float, float]:
         x, y = item.local(frame)
@@ -330,9 +331,15 @@ def interpret(
     file_ids = {t.id for t in expected.touchpoints} if expected is not None else set()
     journey.inbox = inbox.items
     adopted: dict[str, str] = {}
+    # an adopted touchpoint's id is recovered, not minted again: an interrupted run may have re-keyed the
+    # card already (its touchpoint key maps the same item) or drawn the touchpoint's badge (a badge or
+    # emotion key is the touchpoint's, not an id taken by something else)
+    rekeyed = {v: split_key(k)[1] for k, v in id_map.items() if split_key(k)[0] == "touchpoint"}
+    claimed = {split_key(k)[1] for k in id_map if split_key(k)[0] not in ("badge", "emotion")} | taken - all_ids
     for item_id, source in inbox.adopted.items():
         item = snapshot.items[item_id]
-        ident = _unique(data_text(item.type, item.data), "touchpoint", taken | file_ids)
+        ident = rekeyed.get(item_id) or _unique(data_text(item.type, item.data), "touchpoint", claimed | file_ids)
+        claimed.add(ident)
         del id_map[card_key(source)]
         id_map[key("touchpoint", ident)] = item_id
         result.authors[key("touchpoint", ident)] = Authorship(item.modified_by, _when(item.modified_at))
