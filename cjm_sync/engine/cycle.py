@@ -21,7 +21,14 @@ from cjm_sync.engine.annotation import annotate_merged
 from cjm_sync.engine.base import settled_base
 from cjm_sync.engine.crm_step import CrmStep, combined_calls
 from cjm_sync.engine.file_order import keep_file_order
-from cjm_sync.engine.inbox import adopt_sources, adoptions, board_inbox_view, inbox_events
+from cjm_sync.engine.inbox import (
+    adopt_sources,
+    adoptions,
+    board_inbox_view,
+    board_titles,
+    inbox_events,
+    keep_board_titles,
+)
 from cjm_sync.engine.report import SyncReport
 from cjm_sync.engine.safety import check_writable, mass_deletions
 from cjm_sync.errors import CjmSyncError, IntegrationError, UsageError
@@ -256,6 +263,8 @@ class SyncEngine:
         for event in report.inbox:
             if event.event in ("added", "removed", "volume"):
                 who = crm
+            elif event.event == "placed" and not event.dragged:
+                who = self.author  # the file named the key
             else:
                 author = authors.get(event.entity or "")
                 who = names.get(author.user, author.user) if author and author.user else None
@@ -292,6 +301,7 @@ class SyncEngine:
         before = store.get_memo(journey_id, name, _read_slot(target)).get("board") if unsettled else None
         theirs = _without_opinion(flatten(read.journey), read.in_flight, {**base, **(before or {})})
         adopted = adoptions(read.journey, ours, base)
+        typed = board_titles(theirs, base) if INBOX in carried else {}
         if INBOX in carried:
             theirs = board_inbox_view(theirs, ours, base, adopted)
         tombstones = set(store.tombstones(journey_id))
@@ -306,6 +316,7 @@ class SyncEngine:
             file_mtime=datetime.fromtimestamp(loaded.mtime, UTC),
         )
         report.notes.extend(adopt_sources(result, adopted))
+        keep_board_titles(result, typed)  # a card text typed on the board is not lost when the file takes its key
         annotate_merged(result, loaded.journey, request.annotate, ours, base)
         file_journey = keep_file_order(build_journey(result.file_entities, loaded.journey), loaded.journey)
         board_journey = build_journey(result.board_entities, loaded.journey)
@@ -319,7 +330,7 @@ class SyncEngine:
         report.file_changes = (
             changes("file", flatten(loaded.journey), flatten(file_journey)) if request.write_file else []
         )
-        report.inbox = inbox_events(loaded.journey, file_journey) if request.write_file else []
+        report.inbox = inbox_events(loaded.journey, file_journey, typed, adopted) if request.write_file else []
         report.conflicts = result.conflicts
         report.overwritten = result.overwritten
         report.dropped = [

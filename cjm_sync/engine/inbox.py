@@ -20,7 +20,7 @@ not drawn yet) is no opinion of the board.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -40,6 +40,7 @@ def update_inbox(journey: Journey, connector: str, unassigned: Sequence[Unassign
     """``journey`` with its inbox brought up to date with ``connector``'s ``unassigned`` keys (see the module
     docstring for the rules); other connectors' entries are kept unless their key is now used."""
     used = used_keys(journey)
+    journey = keep_titles(journey, {i.key: i.title for i in journey.inbox if i.key in used and i.title})
     reported = {u.key: u for u in unassigned if u.key not in used}
     inbox: list[InboxItem] = []
     listed: set[str] = set()
@@ -62,6 +63,71 @@ def update_inbox(journey: Journey, connector: str, unassigned: Sequence[Unassign
     if inbox == journey.inbox:
         return journey
     return journey.model_copy(update={"inbox": inbox})
+
+
+def joined(description: str | None, text: str) -> str:
+    """``description`` with a person's card ``text`` kept in it: the text alone when there is no description,
+    else on a line of its own after it."""
+    return f"{description}\n{text}" if description else text
+
+
+def _keeps(title: str | None, text: str, description: str | None) -> bool:
+    """Whether a card text must still be written into an entity (not its title, not in its description)."""
+    return text != title and text not in (description or "")
+
+
+def keep_titles(journey: Journey, titles: Mapping[str, str]) -> Journey:
+    """``journey`` with each person's card text (``titles``: source key → the inbox entry's ``title``) kept in
+    the ``description`` of the stage or touchpoint that names the key (see :func:`joined`), so a key the file
+    takes out of the inbox never drops what a person wrote on its card."""
+    if not titles:
+        return journey
+    update: dict[str, Any] = {}
+    for kind in ("stages", "touchpoints"):
+        entities = list(getattr(journey, kind))
+        for index, entity in enumerate(entities):
+            kept = entity
+            for source in entity.sources:
+                text = titles.get(source)
+                if text and _keeps(kept.title, text, kept.description):
+                    kept = kept.model_copy(update={"description": joined(kept.description, text)})
+            if kept is not entity:
+                entities[index] = kept
+                update[kind] = entities
+    return journey.model_copy(update=update) if update else journey
+
+
+def board_titles(theirs: Mapping[str, Entity], base: Mapping[str, Entity]) -> dict[str, str]:
+    """Source key → the text a person typed on an inbox card since the last sync (the card's text as the
+    board reads it — its ``title``, or its ``label`` when the file no longer lists the entry — where it
+    differs from the text at the last sync)."""
+    found: dict[str, str] = {}
+    for key, entity in theirs.items():
+        kind, source = split_key(key)
+        if kind != INBOX or key not in base:
+            continue
+        text, was = (e.get("title") or e.get("label") for e in (entity, base[key]))
+        if isinstance(text, str) and text.strip() and text != was:
+            found[source] = text
+    return found
+
+
+def keep_board_titles(result: MergeResult, titles: Mapping[str, str]) -> None:
+    """Keep the card texts people typed on the board (``titles``, :func:`board_titles`) of keys that left
+    the inbox in this merge because the file gave them to a stage or touchpoint: each goes into that
+    entity's ``description`` on both sides (like :func:`keep_titles`)."""
+    for key, entity in result.file_entities.items():
+        if split_key(key)[0] not in ("stage", "touchpoint"):
+            continue
+        for source in entity.get("sources") or ():
+            text = titles.get(source)
+            if entity_key(INBOX, source) in result.file_entities or not text:
+                continue
+            if _keeps(entity.get("title"), text, entity.get("description")):
+                value = joined(entity.get("description"), text)
+                for side in (result.file_entities, result.board_entities):
+                    if key in side:
+                        side[key]["description"] = value
 
 
 def adoptions(board: Journey, ours: Mapping[str, Entity], base: Mapping[str, Entity]) -> dict[str, list[str]]:
@@ -125,7 +191,8 @@ class InboxEvent:
     """One change to the journey's inbox, as ``plan``, ``--json`` and ``cjm-sync log`` show it.
 
     ``event``: ``added`` (the pull listed a new key), ``placed`` (a stage or touchpoint now uses the key —
-    ``entity`` names it: a card adopted on the board, or the key written into the file), ``dismissed`` /
+    ``entity`` names it; ``dragged``: its card was adopted on the board, else the file named the key, and
+    ``old`` is then the text a person gave the card, kept in the entity's description), ``dismissed`` /
     ``restored`` (``dismissed`` set / cleared), ``retitled`` (the card's text changed), ``removed`` (the CRM
     no longer has the key), ``volume`` (the count in the window changed). ``old``/``new`` are the values.
     """
@@ -137,13 +204,20 @@ class InboxEvent:
     entity: str | None = None
     volume: int | None = None
     """An added key's records in the window."""
+    dragged: bool = False
+    """A ``placed`` key's card was dragged into a stage on the board (not named in the file)."""
 
     def text(self) -> str:
         """One line for the plan: ``+ hubspot:calls:OUTBOUND "Calls: Outbound" (16 in the window)``."""
         if self.event == "added":
             return f"+ {self.key} {json.dumps(self.new, ensure_ascii=False)} ({self.volume} in the window)"
+        if self.event == "placed" and self.dragged:
+            return f"→ {self.key} placed on the map as {self.entity} (its card was dragged into a stage)"
         if self.event == "placed":
-            return f"→ {self.key} placed on the map as {self.entity}; it leaves the inbox"
+            kept = f"; the card's text {json.dumps(self.old, ensure_ascii=False)} is kept in its description"
+            return f"→ {self.key} now feeds {self.entity} (named in the file): its card leaves the inbox" + (
+                kept if self.old else ""
+            )
         if self.event == "dismissed":
             return f"× {self.key} dismissed (its card was deleted): kept in the file, not shown again"
         if self.event == "restored":
@@ -187,18 +261,30 @@ class InboxEvent:
             return Change(key, "volume", Side.FILE, self.old, self.new, author, f"inbox {self.event}", target)
         old, new = {
             "added": (None, f"in the inbox: {self.new} ({self.volume} in the window)"),
-            "placed": ("in the inbox", f"placed as {self.entity}"),
+            "placed": (
+                f"in the inbox as {json.dumps(self.old, ensure_ascii=False)}" if self.old else "in the inbox",
+                f"placed as {self.entity}" + (" (the card's text kept in its description)" if self.old else ""),
+            ),
             "removed": ("in the inbox", "removed: no longer in the CRM"),
         }[self.event]
         return Change(key, None, Side.FILE, old, new, author, f"inbox {self.event}", target)
 
 
-def inbox_events(before: Journey, after: Journey) -> list[InboxEvent]:
-    """What changed in the inbox from ``before`` to ``after`` (the file as it was and as it is written)."""
+def inbox_events(
+    before: Journey,
+    after: Journey,
+    titles: Mapping[str, str] | None = None,
+    adopted: Collection[str] = (),
+) -> list[InboxEvent]:
+    """What changed in the inbox from ``before`` to ``after`` (the file as it was and as it is written).
+    ``titles``: card texts people typed on the board this run (:func:`board_titles`); ``adopted``: entity
+    keys of the touchpoints adopted from cards dragged into a stage."""
     old = {i.key: i for i in before.inbox}
     new = {i.key: i for i in after.inbox}
-    users = {k: entity_key("stage", s.id) for s in after.stages for k in s.sources}
-    users.update({k: entity_key("touchpoint", t.id) for t in after.touchpoints for k in t.sources})
+    users: dict[str, tuple[str, str | None]] = {}
+    for kind, entities in (("stage", after.stages), ("touchpoint", after.touchpoints)):
+        for entity in entities:
+            users.update({k: (entity_key(kind, entity.id), entity.description) for k in entity.sources})
     events: list[InboxEvent] = []
     for key, item in new.items():
         was = old.get(key)
@@ -212,7 +298,12 @@ def inbox_events(before: Journey, after: Journey) -> list[InboxEvent]:
         if was.volume != item.volume:
             events.append(InboxEvent(key, "volume", was.volume, item.volume))
     for key in old.keys() - new.keys():
-        placed = users.get(key)
-        events.append(InboxEvent(key, "placed", entity=placed) if placed else InboxEvent(key, "removed"))
+        if key not in users:
+            events.append(InboxEvent(key, "removed"))
+            continue
+        placed, description = users[key]
+        text = (titles or {}).get(key) or old[key].title
+        kept = text if text and placed not in adopted and text in (description or "") else None
+        events.append(InboxEvent(key, "placed", kept, entity=placed, dragged=placed in adopted))
     order = {key: index for index, key in enumerate([*old, *new])}
     return sorted(events, key=lambda e: order[e.key])

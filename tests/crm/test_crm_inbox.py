@@ -489,3 +489,66 @@ def _check(keys: set[str]) -> None:
         for entry in listed.values():
             assert (ids.get(f"inbox:{entry.key}") in cards) is not entry.dismissed, entry
         assert len(cards) == len(journey.touchpoints) + sum(1 for e in listed.values() if not e.dismissed)
+
+
+def _give_key_to_support(key: str, title_in_file: str | None = None, description: str | None = None) -> None:
+    """The file gives ``key`` to touchpoint 'support' (optionally typing a title on its inbox entry too, and
+    a description on 'support')."""
+    loaded = load_journey(Path("saas.yaml"))
+    journey = loaded.journey.model_copy(deep=True)
+    support = next(t for t in journey.touchpoints if t.id == "support")
+    support.sources.append(key)
+    if description is not None:
+        support.description = description
+    if title_in_file is not None:
+        journey.inbox = [i.model_copy(update={"title": title_in_file}) if i.key == key else i for i in journey.inbox]
+    save_journey(loaded, journey)
+
+
+def _support() -> Any:
+    return next(t for t in load_journey(Path("saas.yaml")).journey.touchpoints if t.id == "support")
+
+
+def test_a_card_retitled_on_the_board_while_the_file_takes_its_key_keeps_the_text(synced: dict[str, Any]) -> None:
+    """Never lose a person's work: the text typed on the card goes into the description of the touchpoint
+    the file gave the key to, the plan says so (not "placed on the map"), the log has it, and it converges."""
+    text = "爽约 No-show 😤 (Li Na's note)"
+    ids = id_map()
+    with board() as (sandbox, _):
+        sandbox.as_user(HUMAN).update_item(BOARD, ids["inbox:hubspot:calls:OUTBOUND"], data={"title": text})
+    _give_key_to_support("hubspot:calls:OUTBOUND")
+    code, out, err = cli(*SYNC)
+    assert code == 0, err
+    said = "now feeds touchpoint:support (named in the file): its card leaves the inbox; the card's text"
+    assert f'{said} "{text}" is kept in its description' in out
+    assert "placed on the map" not in out
+    assert _support().description == text
+    assert "hubspot:calls:OUTBOUND" not in inbox()
+    log = cli_json("log")["changes"]
+    assert any(c["key"] == "touchpoint:support" and c["field"] == "description" and c["new"] == text for c in log)
+    with board() as (_, items):
+        card = items[id_map()["touchpoint:support"]]
+        assert text in card.data.get("description", "")
+    again = cli_json(*SYNC)
+    assert again["board_writes"] == 0, again["plan"]
+    assert not again["file_written"]
+
+
+def test_a_title_typed_in_the_file_is_kept_when_the_file_takes_its_key(synced: dict[str, Any]) -> None:
+    _give_key_to_support("hubspot:calls:OUTBOUND", title_in_file="Cold calls — 王芳", description="Hotline of 客服")
+    report = cli_json(*SYNC)
+    assert _support().description == "Hotline of 客服\nCold calls — 王芳"  # appended: the description is kept too
+    (event,) = [e for e in report["inbox"] if e["key"] == "hubspot:calls:OUTBOUND"]
+    assert (event["event"], event["old"], event["entity"]) == ("placed", "Cold calls — 王芳", "touchpoint:support")
+    again = cli_json(*SYNC)
+    assert again["board_writes"] == 0, again["plan"]
+    assert not again["file_written"]
+
+
+def test_a_pull_keeps_a_title_typed_in_the_file_when_the_file_takes_its_key(here: Path) -> None:
+    cli_json("pull", "hubspot", *PULL)
+    _give_key_to_support("hubspot:calls:OUTBOUND", title_in_file="Cold calls")
+    report = cli_json("pull", "hubspot", *PULL)
+    assert _support().description == "Cold calls"
+    assert "hubspot:calls:OUTBOUND" not in inbox()
+    assert [e["old"] for e in report["inbox"] if e["event"] == "placed"] == ["Cold calls"]
