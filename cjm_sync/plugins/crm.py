@@ -93,8 +93,18 @@ class MetricFact:
     sample_size: int
     name: str | None = None
 
+    def covered(self, window: Window) -> Window:
+        """The interval the value covers, by the metric id's convention (docs/metrics.md): ``…-previous``
+        the window before ``window``, ``…-change`` both windows, anything else ``window`` itself."""
+        if self.metric.endswith("-previous"):
+            return window.previous
+        if self.metric.endswith("-change"):
+            return Window(window.previous.start, window.end)
+        return window
+
     def to_metric(self, source: Source | str, window: Window) -> Metric:
-        """The journey-file form: provenance source, method, ``as_of`` = window end, ISO interval, sample."""
+        """The journey-file form: provenance source, method, ``as_of`` = the run's as-of (``window``'s
+        end), the ISO interval the value covers (:meth:`covered`), sample size."""
         return Metric(
             id=self.metric,
             name=self.name,
@@ -104,7 +114,7 @@ class MetricFact:
                 source=Source(source),
                 method=self.method,
                 as_of=window.end,
-                window=window.iso(),
+                window=self.covered(window).iso(),
                 sample_size=self.sample_size,
             ),
         )

@@ -9,6 +9,7 @@ import pytest
 from cli_runner import cli
 
 from cjm_sync.files import load_journey
+from cjm_sync.plugins.window import Window, parse_window
 
 JOURNEY = """\
 schema_version: 2
@@ -87,6 +88,14 @@ def test_pull_fills_metrics_with_provenance_keeping_comments(here: Path) -> None
     }
     assert support["volume"].provenance.source.value == "hubspot"
     assert support["volume"].provenance.window == report["window"]
+    start, end = report["window"].split("/")
+    as_of = support["volume"].provenance.as_of
+    before = Window.ending(as_of, parse_window("60d")).previous
+    for metric in ("volume-previous", "time-to-close-previous"):  # a -previous value covers the window before
+        assert support[metric].provenance.window == before.iso()
+        assert support[metric].provenance.as_of == as_of  # the run's as-of, like every value of the run
+    assert support["volume-change"].provenance.window == f"{before.iso().split('/')[0]}/{end}"
+    assert before.iso().split("/")[1] == start
     assert "# deals" in Path("saas.yaml").read_text(encoding="utf-8")
     assert journey.touchpoints[2].metrics == []  # no sources, no metrics
     code, out, _ = cli("pull", "hubspot", "--journey", "saas.yaml", "--sandbox", "--dry-run")
