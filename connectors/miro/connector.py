@@ -126,6 +126,8 @@ class MiroConnector:
         self._transport = transport
         self._clients: dict[str, MiroClient] = {}
         self._target = ""
+        self._placing: frozenset[str] = frozenset()
+        """Touchpoints whose card the last read adopted from the inbox (laid out by the next plan)."""
 
     @classmethod
     def from_config(cls, options: Mapping[str, Any], *, transport: httpx.BaseTransport | None = None) -> MiroConnector:
@@ -195,6 +197,7 @@ class MiroConnector:
             expected=state.expected,
         )
         _pending_adoptions(result.journey, state.memo, result.adopted, state.expected)
+        self._placing = frozenset(f"touchpoint:{ident}" for ident in result.adopted)
         prefer_shown(result.journey, state.memo.get("shown") or {}, result.card_texts)
         restore_unshown(result.journey, state.memo.get("unshown") or {})
         ours = set(state.id_map.values())
@@ -254,6 +257,7 @@ class MiroConnector:
             skipped,
             read.warnings,
             emotion_lines=self.emotion_lines,
+            placing=self._placing,
         )
         state.memo["unshown"] = unshown_values(skipped)
         ops += plan_inbox(desired, snapshot, state.id_map, state.memo, ops)

@@ -95,6 +95,8 @@ class _Ctx:
     orphans: set[str] = field(default_factory=set)
     """Items left where a deleted journey frame was: re-parented into the frame that replaces it."""
     frame_key: str = ""
+    placing: frozenset[str] = frozenset()
+    """Keys of touchpoints whose card was just adopted from the inbox: laid out in a free slot of their cell."""
     _children: tuple[Item | None, list[Item]] = (None, [])
 
     def children(self) -> list[Item]:
@@ -160,8 +162,12 @@ def plan_board(
     warnings: list[str] | None = None,
     *,
     emotion_lines: bool = True,
+    placing: frozenset[str] = frozenset(),
 ) -> list[BoardOp]:
     """The ops that make the board show ``journey`` (``id_map`` gains entries for adopted items).
+
+    ``placing``: touchpoint keys whose card a person just dragged in from the inbox; each gets a free slot
+    in its stage's touchpoints row like a new card (where it was dropped it may cover other cards).
 
     Tags that do not fit on an item beside people's tags are left out: ``skipped`` gains their
     ``(entity key, tag title)`` and ``warnings`` says so in words. ``emotion_lines=False`` draws the
@@ -190,6 +196,7 @@ def plan_board(
     )
     ctx.frame_key = frame_d.key
     ctx.adopted = adopted
+    ctx.placing = placing
     if ctx.frame is None:
         _adopt_frame(ctx, frame_d)
     if ctx.frame is None:
@@ -411,7 +418,7 @@ def _place(
         if item is not None and item.id in ctx.parked:
             keep.add(item.id)
             continue
-        if item is not None and item.id in ctx.pos:
+        if item is not None and item.id in ctx.pos and d.key not in ctx.placing:
             x, y = ctx.pos[item.id]
             col, row = grid.column_at(x), grid.row_at(y)
             if col and row and (col.key, row.key) == d.cell:

@@ -552,3 +552,31 @@ def test_a_pull_keeps_a_title_typed_in_the_file_when_the_file_takes_its_key(here
     assert _support().description == "Cold calls"
     assert "hubspot:calls:OUTBOUND" not in inbox()
     assert [e["old"] for e in report["inbox"] if e["event"] == "placed"] == ["Cold calls"]
+
+
+def test_cards_dragged_onto_the_same_spot_get_free_slots_in_the_touchpoints_row(synced: dict[str, Any]) -> None:
+    """Two cards dropped on one spot of a cell that already holds a card: each adopted card takes a free
+    slot of the stage's touchpoints row (the row grows), none covers another, and it stays there."""
+    ids = id_map()
+    keys = ["hubspot:calls:OUTBOUND", "hubspot:tickets:EMAIL"]
+    with board() as (sandbox, items):
+        frame = _cell(items, ids, "use")[2]
+        here = items[ids["touchpoint:support"]].local(items[frame])
+        for key in keys:
+            sandbox.as_user(HUMAN).move_item(BOARD, ids[f"inbox:{key}"], here[0] + 10, here[1] + 30, parent_id=frame)
+    cli_json(*SYNC)
+    journey = load_journey(Path("saas.yaml")).journey
+    cards = [ids[f"inbox:{k}"] for k in keys] + [id_map()[f"touchpoint:{t.id}"] for t in journey.touchpoints]
+    with board() as (_, items):
+        frame_item = items[id_map()["frame:saas"]]
+        row = items[id_map()["row:touchpoints"]].canvas_rect
+        rects = {c: items[c].canvas_rect for c in set(cards)}
+        for card in cards[:2]:
+            assert items[card].parent_id == frame_item.id
+            assert row.y0 <= items[card].cy, "in the touchpoints row"
+        for a, box in rects.items():
+            for b, other in rects.items():
+                assert a == b or not box.overlaps(other), (items[a].data["title"], items[b].data["title"])
+    cli_json(*SYNC)  # metrics of the adopted touchpoints
+    again = cli_json(*SYNC)
+    assert again["board_writes"] == 0, again["plan"]
