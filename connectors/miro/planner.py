@@ -92,6 +92,8 @@ class _Ctx:
     pos: dict[str, tuple[float, float]] = field(default_factory=dict)
     parked: set[str] = field(default_factory=set)
     """Our items people put outside the frame or the grid: they stay where they are."""
+    outside: set[str] = field(default_factory=set)
+    """Our items outside the frame (on the canvas, in another frame): a growing grid does not shift them."""
     orphans: set[str] = field(default_factory=set)
     """Items left where a deleted journey frame was: re-parented into the frame that replaces it."""
     frame_key: str = ""
@@ -312,6 +314,7 @@ def _parked(ctx: _Ctx, slotted: list[Desired], grid: Grid) -> set[str]:
         x, y = _local(ctx, item)
         if item.id not in ctx.pos:
             parked.add(item.id)
+            ctx.outside.add(item.id)
             ctx.pos[item.id] = (x, y)  # outside the frame: a growing grid does not move it
         elif grid.column_at(x) is None or (d.type == "sticky_note" and grid.row_at(y) is None):
             parked.add(item.id)
@@ -484,7 +487,8 @@ class _Obstacles:
 
 def _shift_all(ctx: _Ctx, placed: dict[str, Rect], shift: Shift) -> None:
     for item_id, (x, y) in ctx.pos.items():
-        ctx.pos[item_id] = shift.point(x, y)
+        if item_id not in ctx.outside:
+            ctx.pos[item_id] = shift.point(x, y)
     for k, r in placed.items():
         nx, ny = shift.point(r.x0, r.y0)
         placed[k] = r.moved(nx - r.x0, ny - r.y0)
@@ -750,11 +754,15 @@ def _reparent(ctx: _Ctx, pos: tuple[float, float]) -> dict[str, Any]:
 
 
 def _wire_position(ctx: _Ctx, item: Item, pos: tuple[float, float]) -> dict[str, float]:
-    """Position to send: frame-relative for the frame's children, canvas for items merely on top of it."""
+    """Position to send: frame-relative for the frame's children, relative to its own frame for a child of
+    another frame (an inbox frame), canvas for items merely on top of it."""
     assert ctx.frame is not None
     if item.parent_id == ctx.frame.id:
         return {"x": pos[0], "y": pos[1]}
     left, top = ctx.frame.top_left
+    parent = ctx.snapshot.items.get(item.parent_id or "")
+    if parent is not None:
+        left, top = left - parent.top_left[0], top - parent.top_left[1]
     return {"x": left + pos[0], "y": top + pos[1]}
 
 

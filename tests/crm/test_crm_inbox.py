@@ -580,3 +580,30 @@ def test_cards_dragged_onto_the_same_spot_get_free_slots_in_the_touchpoints_row(
     cli_json(*SYNC)  # metrics of the adopted touchpoints
     again = cli_json(*SYNC)
     assert again["board_writes"] == 0, again["plan"]
+
+
+def test_a_touchpoint_card_moved_into_the_inbox_frame_is_left_where_the_person_put_it(
+    synced: dict[str, Any],
+) -> None:
+    """Moved is not deleted, and not moved back: a touchpoint's card put into the "Unassigned" frame stays a
+    touchpoint and stays where it was put, even when the grid grows in the same run; the message says where."""
+    ids = id_map()
+    card = ids["touchpoint:support"]
+    with board() as (sandbox, items):
+        inbox_frame = items[ids["inbox-frame:hubspot"]]
+        sandbox.as_user(HUMAN).move_item(BOARD, card, 180.0, inbox_frame.height - 60, parent_id=inbox_frame.id)
+        x, y, frame = _cell(items, ids, "use")
+        sandbox.as_user(HUMAN).move_item(BOARD, ids["inbox:hubspot:calls:OUTBOUND"], x, y, parent_id=frame)
+    with board() as (_, items):
+        where = (items[card].cx, items[card].cy, items[card].parent_id)
+    code, out, err = cli(*SYNC)
+    assert code == 0, err
+    assert f"at ({where[0]:.0f}, {where[1]:.0f})" in out
+    with board() as (_, items):
+        assert (items[card].cx, items[card].cy, items[card].parent_id) == where
+    assert any(t.id == "support" for t in load_journey(Path("saas.yaml")).journey.touchpoints)
+    for _ in range(2):
+        report = cli_json(*SYNC)
+        assert not any(op["key"] == "touchpoint:support" and "position" in str(op) for op in report["plan"]["board"])
+        with board() as (_, items):
+            assert (items[card].cx, items[card].cy, items[card].parent_id) == where
