@@ -28,7 +28,23 @@ def _empty(value: Any) -> bool:
 
 def _structured(change: FieldChange, width: int) -> bool:
     containers = all(isinstance(v, list | dict) for v in (change.old, change.new))
-    return containers and len(_value(change.old, width + 1)) + len(_value(change.new, width + 1)) > 2 * width
+    return containers and max(len(_value(change.old, width + 1)), len(_value(change.new, width + 1))) > width
+
+
+def _member(value: Any, width: int) -> str:
+    """A list member added or removed whole: a measured value (a metric) reads as its value and unit."""
+    if isinstance(value, dict) and "value" in value:
+        unit = value.get("unit")
+        return _value(value["value"], width) + (f" {unit}" if isinstance(unit, str) and unit else "")
+    return _value(value, width)
+
+
+def _leaf(old: Any, new: Any, width: int) -> str:
+    if old is None and isinstance(new, dict):
+        return f"added: {_member(new, width)}"
+    if new is None and isinstance(old, dict):
+        return f"removed (was {_member(old, width)})"
+    return f"{_value(old, width)} → {_value(new, width)}"
 
 
 def _leaf_lines(change: FieldChange, width: int) -> list[str]:
@@ -39,7 +55,7 @@ def _leaf_lines(change: FieldChange, width: int) -> list[str]:
     for leaf, count in groups[:_MAX_LEAVES]:
         where = change.field + (leaf.shape if count > 1 else leaf.path)
         times = f" (×{count})" if count > 1 else ""
-        lines.append(f"      {where}: {_value(leaf.old, width)} → {_value(leaf.new, width)}{times}")
+        lines.append(f"      {where}: {_leaf(leaf.old, leaf.new, width)}{times}")
     if len(groups) > _MAX_LEAVES:
         more = len(groups) - _MAX_LEAVES
         noun = "difference" if more == 1 else "differences"
@@ -52,10 +68,13 @@ def _field_lines(kind: str, fields: Iterable[FieldChange], width: int) -> list[s
         return [f"      {c.field}: {_value(c.new, width)}" for c in fields if not _empty(c.new)]
     lines: list[str] = []
     for c in fields:
+        old, new = _value(c.old, width), _value(c.new, width)
+        if old == new and c.old in (None, [], {}) and c.new in (None, [], {}):
+            continue  # absent → empty (null → null, null → []): nothing a reader could act on
         if _structured(c, width):
             lines += _leaf_lines(c, width)
         else:
-            lines.append(f"      {c.field}: {_value(c.old, width)} → {_value(c.new, width)}")
+            lines.append(f"      {c.field}: {old} → {new}")
     return lines
 
 

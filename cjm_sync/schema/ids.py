@@ -56,10 +56,14 @@ def slugify(text: str, taken: Iterable[str] = (), *, fallback: str = "item") -> 
     """Make a new id from ``text`` that is not in ``taken``.
 
     ASCII letters are lower-cased; other scripts (Chinese, Hindi, Cyrillic …) are kept as they are, so a
-    Chinese title gives a readable Chinese id.
+    Chinese title gives a readable Chinese id. A combining mark is kept only on a letter or digit (a
+    Hindi vowel sign), never alone (an emoji's variation selector), so no id ends in an invisible mark.
     """
     normalized = unicodedata.normalize("NFKC", text).strip().lower()
-    chars = [ch if _is_word_char(ch) or ch == "." else "-" for ch in normalized]
+    chars: list[str] = []
+    for ch in normalized:
+        attached = unicodedata.category(ch)[0] != "M" or (bool(chars) and chars[-1] not in "-.")
+        chars.append(ch if (_is_word_char(ch) and attached) or ch == "." else "-")
     base = "-".join(part for part in "".join(chars).split("-") if part)
     base = base[:60].strip("-_.") or fallback
     if not _is_word_char(base[0]):

@@ -173,3 +173,11 @@ def test_ids_rejected_everywhere(value: str) -> None:
 @pytest.mark.parametrize("value", ["abc\n", "e\u0301", "፩"])
 def test_is_slug_agrees_with_the_model(value: str) -> None:
     assert is_slug(value) == _model_accepts(value)
+
+
+def test_an_emoji_leaves_no_invisible_mark_at_the_end_of_an_id() -> None:
+    """``王芳 (Wang Fang) 🛍️`` ends in U+FE0F (a variation selector, a combining mark): the id must not."""
+    assert slugify("王芳 (Wang Fang) 🛍️") == "王芳-wang-fang"
+    assert slugify("Café ☕️ time") == "café-time"
+    assert slugify("हिन्दी नाम") == "हिन्दी-नाम"  # marks on letters stay: the word is whole
+    assert slugify("👍🏽") == "item"

@@ -102,7 +102,7 @@ def test_a_long_structured_update_names_the_leaves_that_differ_and_folds_repeats
         "  ~ update touchpoint:web (card)",
         "      metrics[volume].value: 118 → 121",
         '      metrics[*].provenance.as_of: "2026-11-01T00:00:00Z" → "2026-11-02T00:00:00Z" (×3)',
-        '      metrics[volume-previous]: null → {"id": "volume-previous", "provenance": {"as_of": "2026-11-…',
+        "      metrics[volume-previous]: added: 90",
         "File:",
         "  (no changes)",
         "",
@@ -121,3 +121,18 @@ def test_a_short_structured_update_stays_on_one_line_and_long_diffs_are_capped()
     text = render_plan([], [BoardOp(OpKind.UPDATE, "k", "card", "1", (FieldChange("data", old, new),))], [])
     assert text.count("      data.field-") == 8
     assert "      data: … and 4 more differences (--json has them all)" in text
+
+
+def test_a_first_metric_fill_reads_as_values_and_absent_to_empty_is_not_a_change() -> None:
+    new = [{"id": "entered", "value": 27, "unit": "count", "provenance": {"source": "hubspot", "window": "P30D"}}]
+    new.append({"id": "conversion", "value": 85.19, "unit": "%", "provenance": {"source": "hubspot"}})
+    changes = (FieldChange("metrics", [], new), FieldChange("annotations.crosshair", None, None))
+    text = render_plan([], [BoardOp(OpKind.UPDATE, "stage:buy", "shape", "1", changes)], [])
+    assert text.splitlines()[1:4] == [
+        "  ~ update stage:buy (shape)",
+        "      metrics[entered]: added: 27 count",
+        "      metrics[conversion]: added: 85.19 %",
+    ]
+    assert "crosshair" not in text
+    gone = render_plan([], [BoardOp(OpKind.UPDATE, "stage:buy", "shape", "1", (FieldChange("metrics", new, []),))], [])
+    assert "      metrics[entered]: removed (was 27 count)" in gone
