@@ -151,6 +151,12 @@ class FileAccessError(CjmSyncError):
         self.exit_code = EXIT_USAGE if error.errno in self._USER_ERRNOS else EXIT_FAILURE
 
 
+class StateUnavailable(CjmSyncError):
+    """The state database is unreachable or went away mid-run (refused connection, restart, pool
+    exhausted): a runtime failure (exit 1) that the next attempt may not meet, unlike a configuration
+    a person must fix (wrong password, no such database: :class:`ConfigError`, exit 2)."""
+
+
 class LockedError(CjmSyncError):
     """Another run holds the lock for this journey."""
 

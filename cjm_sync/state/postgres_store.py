@@ -24,7 +24,7 @@ import psycopg
 from psycopg import errors as pg_errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from cjm_sync.errors import ConfigError, LockedError, redact, register_secret
+from cjm_sync.errors import CjmSyncError, ConfigError, LockedError, StateUnavailable, redact, register_secret
 from cjm_sync.state._codec import Row
 from cjm_sync.state.migrations import LATEST_VERSION, migrate
 from cjm_sync.state.pg_lock import MIGRATION_KEY, NAMESPACE, AdvisoryJourneyLock
@@ -208,7 +208,8 @@ class PostgresStateStore(SqlStateStore):
                 f"state database {self.location} was busy: {redact(str(exc))}",
                 hint="another cjm-sync process is writing to it; try again",
             )
-        return ConfigError(
+        kind = StateUnavailable if _transient(exc) else ConfigError
+        return kind(
             f"state database {self.location} failed: {redact(str(exc)).strip()}",
             hint="check that the server is up and the database user can create tables in it",
         )
@@ -224,10 +225,29 @@ class PostgresStateStore(SqlStateStore):
         return AdvisoryJourneyLock.acquire(conn, journey, owner, wait=wait, timeout=timeout)
 
 
-def _connect_error(url: str, exc: BaseException) -> ConfigError:
+_CONFIG_SQLSTATES = frozenset({"28000", "28P01", "3D000", "3F000", "42501"})
+"""Answers a person must fix: bad authorisation or password, no such database or schema, no privilege."""
+
+
+def _transient(exc: BaseException) -> bool:
+    """Whether a database error may pass by itself: the pool ran dry, or the connection failed or broke
+    (class 08, the server shutting down or starting: 57P0x; no SQLSTATE at all: refused, timed out —
+    but not a host name that does not resolve)."""
+    if isinstance(exc, PoolTimeout):
+        return True
+    if not isinstance(exc, psycopg.OperationalError):
+        return False
+    state = getattr(exc, "sqlstate", None)
+    if state is None:  # refused or timed out may pass; a host name that does not resolve is a typo
+        return not any(text in str(exc).lower() for text in ("resolve", "name or service not known", "nodename"))
+    return state not in _CONFIG_SQLSTATES and state[:2] in {"08", "57"}
+
+
+def _connect_error(url: str, exc: BaseException) -> CjmSyncError:
     text = redact(str(exc)).strip().splitlines()
     detail = text[0] if text else type(exc).__name__
-    return ConfigError(
+    kind = StateUnavailable if _transient(exc) else ConfigError
+    return kind(
         f"cannot connect to the state database {safe_location(url)}: {detail}",
         hint="check [state] url / CJM_STATE_URL; the password comes from PGPASSWORD or ~/.pgpass, never the URL",
     )

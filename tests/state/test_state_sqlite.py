@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import sqlite3
 import stat
 from collections.abc import Iterator
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from cjm_sync.errors import ConfigError, LockedError
+from cjm_sync.errors import ConfigError, LockedError, StateUnavailable
 from cjm_sync.state import LATEST_VERSION, Change, Side, SQLiteStateStore, open_store
 
 
@@ -157,3 +158,15 @@ def test_two_processes_share_the_file(db_path: Path) -> None:
     assert a.get_memo("j", "miro", "b") == {"by": "b"}
     a.close()
     b.close()
+
+
+def test_an_unreachable_state_server_is_a_runtime_failure_a_retry_may_pass(tmp_path: Path) -> None:
+    """Nothing listens on the port (a restart, an outage): exit 1, so a worker retries the job; a wrong
+    password or database stays a configuration error (exit 2, above)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(StateUnavailable, match="cannot connect to the state database") as err:
+        open_store(f"postgresql://cjm:hunter2@127.0.0.1:{port}/cjm?connect_timeout=2")
+    assert err.value.exit_code == 1
+    assert "hunter2" not in str(err.value.to_dict())
