@@ -14,7 +14,7 @@ from cjm_sync.cli.tables import short, table
 from cjm_sync.engine.resolution import journey_location, resolve, restore
 from cjm_sync.files import load_journey
 from cjm_sync.state import StateStore
-from cjm_sync.state.records import ConflictRecord, ConflictStatus
+from cjm_sync.state.records import ConflictRecord, ConflictStatus, blank_change
 
 
 class _NoState:
@@ -218,7 +218,7 @@ def log_cmd(app: AppContext, /, journey: Path | None, limit: int) -> None:
             c
             for j in _journey_ids(app, store, journey)
             for c in store.changes(j, limit=limit)
-            if not (c.old is None and c.new is None)  # nothing to show: a field that stayed unset
+            if not blank_change(c.old, c.new)  # nothing to show: a field that stayed unset or empty
         ]
         records.sort(key=lambda c: c.ts, reverse=True)
         rows = [

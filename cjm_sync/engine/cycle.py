@@ -38,7 +38,15 @@ from cjm_sync.merge.diff import changes
 from cjm_sync.merge.entities import INBOX, KINDS, carries, split_key
 from cjm_sync.merge.renames import likely_renames
 from cjm_sync.merge.result import Side as MergeSide
-from cjm_sync.plugins import Capability, ConnectorState, CrmConnector, WhiteboardConnector, Window, require
+from cjm_sync.plugins import (
+    Capability,
+    ConnectorState,
+    CrmConnector,
+    WhiteboardConnector,
+    Window,
+    entity_key,
+    require,
+)
 from cjm_sync.plugins.targets import normalise_target
 from cjm_sync.plugins.whiteboard import Authorship
 from cjm_sync.schema import Journey
@@ -51,6 +59,7 @@ from cjm_sync.state.records import (
     RunOutcome,
     Side,
     SyncCommit,
+    blank_change,
 )
 
 log = logging.getLogger(__name__)
@@ -257,16 +266,16 @@ class SyncEngine:
         """One log row per inbox event: the CRM's for what the pull listed, the board person's for a card
         placed on the map (when the board names them), no one's for a dismissal (a deleted card has no author)."""
         crm = ",".join(c.name for c in self.crms) or None
-        placers = [authors.get(e.entity or "") for e in report.inbox if e.event == "placed"]
+        placers = [authors.get(e.entity or entity_key(INBOX, e.key)) for e in report.inbox]
         names = self._people(target, placers) if target is not None else {}
         rows: list[Change] = []
         for event in report.inbox:
             if event.event in ("added", "removed", "volume"):
                 who = crm
-            elif event.event == "placed" and not event.dragged:
-                who = self.author  # the file named the key
-            else:
-                author = authors.get(event.entity or "")
+            elif (event.event == "placed" and not event.dragged) or event.event == "restored":
+                who = self.author  # the file named the key, or took back a dismissal
+            else:  # a card dragged into a stage, retitled, or deleted (no author: a deleted item has no modifier)
+                author = authors.get(event.entity or entity_key(INBOX, event.key))
                 who = names.get(author.user, author.user) if author and author.user else None
             rows.append(event.to_change(who, target))
         return rows
@@ -330,7 +339,7 @@ class SyncEngine:
         report.file_changes = (
             changes("file", flatten(loaded.journey), flatten(file_journey)) if request.write_file else []
         )
-        report.inbox = inbox_events(loaded.journey, file_journey, typed, adopted) if request.write_file else []
+        report.inbox = inbox_events(loaded.journey, file_journey, typed, adopted, base) if request.write_file else []
         report.conflicts = result.conflicts
         report.overwritten = result.overwritten
         report.dropped = [
@@ -483,14 +492,14 @@ class SyncEngine:
             if not change.fields:
                 changes.append(Change(change.key, None, Side.FILE, None, None, who, change.kind.value, target))
             for fc in change.fields:
-                if (change.key, fc.field) in pulled:
+                if (change.key, fc.field) in pulled or blank_change(fc.old, fc.new):
                     continue
                 reason = overwritten.get((change.key, fc.field, "file"), "merge")
                 changes.append(Change(change.key, fc.field, Side.FILE, fc.old, fc.new, who, reason, target))
         for change in (c for c in result.changes if c.side == "board"):
             if not report.board_ops:
                 break
-            for fc in change.fields:
+            for fc in (f for f in change.fields if not blank_change(f.old, f.new)):
                 reason = overwritten.get((change.key, fc.field, "board"), "merge")
                 changes.append(Change(change.key, fc.field, Side.BOARD, fc.old, fc.new, self.author, reason, target))
             if not change.fields:

@@ -275,10 +275,13 @@ def inbox_events(
     after: Journey,
     titles: Mapping[str, str] | None = None,
     adopted: Collection[str] = (),
+    base: Mapping[str, Entity] | None = None,
 ) -> list[InboxEvent]:
     """What changed in the inbox from ``before`` to ``after`` (the file as it was and as it is written).
     ``titles``: card texts people typed on the board this run (:func:`board_titles`); ``adopted``: entity
-    keys of the touchpoints adopted from cards dragged into a stage."""
+    keys of the touchpoints adopted from cards dragged into a stage; ``base``: the last sync's entities,
+    so a dismissal taken back in the file before this run (by hand or ``cjm-sync restore``) reads as
+    ``restored`` — its card comes back now."""
     old = {i.key: i for i in before.inbox}
     new = {i.key: i for i in after.inbox}
     users: dict[str, tuple[str, str | None]] = {}
@@ -293,6 +296,8 @@ def inbox_events(
             continue
         if was.dismissed != item.dismissed:
             events.append(InboxEvent(key, "dismissed" if item.dismissed else "restored", was.dismissed, item.dismissed))
+        elif not item.dismissed and (base or {}).get(entity_key(INBOX, key), {}).get("dismissed") is True:
+            events.append(InboxEvent(key, "restored", True, False))
         if was.text != item.text:
             events.append(InboxEvent(key, "retitled", was.text, item.text))
         if was.volume != item.volume:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cjm_sync.schema.sources import SourceKey, source_connector
 
@@ -45,6 +45,12 @@ class InboxItem(BaseModel):
     volume: int | None = Field(default=None, ge=0, description="Records in the window of the last pull (count).")
     title: str | None = Field(default=None, description="Card text a person chose instead of the label.")
     dismissed: bool = Field(default=False, description="A person removed the card: the pull does not show it again.")
+
+    @field_validator("title")
+    @classmethod
+    def _blank_is_no_title(cls, value: str | None) -> str | None:
+        """A blank title (a card whose text a person cleared) is no title: the card shows the label."""
+        return value if value is None or value.strip() else None
 
     @property
     def connector(self) -> str:

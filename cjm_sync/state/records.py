@@ -109,6 +109,17 @@ class Change:
     target: str | None = None
 
 
+def blank_change(old: Any, new: Any) -> bool:
+    """Whether a logged change shows nothing: no value on either side (``None``, ``[]``, ``{}``, ``""``), or
+    an unset flag that became ``false`` — e.g. the default fields of a touchpoint created on the board.
+    ``cjm-sync log`` leaves such rows out and the engine does not record them."""
+    return _blank(old) and (_blank(new) or new is False)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, list | dict | str) and not value)
+
+
 @dataclass(frozen=True)
 class ChangeRecord:
     """A logged change; ``old`` is the overwritten value that can be restored by ``id``."""

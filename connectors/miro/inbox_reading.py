@@ -79,7 +79,8 @@ def read_inbox(
         if before is None:
             out.items.append(InboxItem(key=source, label=text))
             continue
-        title = before.title if text == before.text else (None if text == before.label else text)
+        # a cleared card has no title (it shows the label again), not an empty one
+        title = before.title if text == before.text else (None if text == before.label or not text.strip() else text)
         out.items.append(before.model_copy(update={"title": title, "dismissed": False}))
     for source in vanished:
         before = known.get(source)

@@ -330,6 +330,10 @@ def interpret(
     inbox = read_inbox(snapshot, id_map, vanished, expected, in_grid_cell(grid, frame, inside))
     file_ids = {t.id for t in expected.touchpoints} if expected is not None else set()
     journey.inbox = inbox.items
+    for entry in inbox.items:  # who last changed each card (a retitle's author)
+        card = snapshot.items.get(id_map.get(card_key(entry.key), ""))
+        if card is not None:
+            result.authors[card_key(entry.key)] = Authorship(card.modified_by, _when(card.modified_at))
     adopted: dict[str, str] = {}
     # an adopted touchpoint's id is recovered, not minted again: an interrupted run may have re-keyed the
     # card already (its touchpoint key maps the same item) or drawn the touchpoint's badge (a badge or

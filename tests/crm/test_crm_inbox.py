@@ -607,3 +607,82 @@ def test_a_touchpoint_card_moved_into_the_inbox_frame_is_left_where_the_person_p
         assert not any(op["key"] == "touchpoint:support" and "position" in str(op) for op in report["plan"]["board"])
         with board() as (_, items):
             assert (items[card].cx, items[card].cy, items[card].parent_id) == where
+
+
+def test_a_cleared_card_text_is_no_title_and_the_card_shows_its_label_again(synced: dict[str, Any]) -> None:
+    ids = id_map()
+    card = ids["inbox:hubspot:calls:OUTBOUND"]
+    with board() as (sandbox, _):
+        sandbox.as_user(HUMAN).update_item(BOARD, card, data={"title": "Outbound sales calls"})
+    cli_json(*SYNC)
+    with board() as (sandbox, _):
+        sandbox.as_user(HUMAN).update_item(BOARD, card, data={"title": "<p> </p>"})
+    cli_json(*SYNC)
+    item = inbox()["hubspot:calls:OUTBOUND"]
+    assert item.title is None
+    assert "title: ''" not in Path("saas.yaml").read_text(encoding="utf-8")
+    with board() as (_, items):
+        assert "Calls: Outbound" in items[card].data["title"]
+    again = cli_json(*SYNC)
+    assert again["board_writes"] == 0, again["plan"]
+    assert not again["file_written"]
+
+
+def test_a_blank_title_in_the_file_is_no_title(here: Path) -> None:
+    Path("saas.yaml").write_text(
+        JOURNEY + "inbox:\n  - key: hubspot:calls:OUTBOUND\n    label: 'Calls: Outbound'\n    title: ' '\n",
+        encoding="utf-8",
+    )
+    item = inbox()["hubspot:calls:OUTBOUND"]
+    assert (item.title, item.text) == (None, "Calls: Outbound")
+
+
+def test_a_dismissal_taken_back_in_the_file_or_by_restore_says_restored(synced: dict[str, Any]) -> None:
+    key = "hubspot:meetings:COMPLETED"
+    with board() as (sandbox, _):
+        sandbox.as_user(HUMAN).delete_item(BOARD, id_map()[f"inbox:{key}"])
+    cli_json(*SYNC)
+    text = Path("saas.yaml").read_text(encoding="utf-8")
+    Path("saas.yaml").write_text(text.replace("dismissed: true", "dismissed: false"), encoding="utf-8")
+    code, out, err = cli(*SYNC)
+    assert code == 0, err
+    assert f"↺ {key} no longer dismissed: its card comes back" in out
+    assert f"inbox:{key}" in id_map()
+    log = cli_json("log")["changes"]
+    (row,) = [c for c in log if c["key"] == f"inbox:{key}" and c["reason"] == "inbox restored"]
+    assert (row["old"], row["new"], row["author"]) == (True, False, log_author())
+    with board() as (sandbox, _):  # dismissed again on the board, then undone with `restore`
+        sandbox.as_user(HUMAN).delete_item(BOARD, id_map()[f"inbox:{key}"])
+    cli_json(*SYNC)
+    change = next(c for c in cli_json("log")["changes"] if c["reason"] == "inbox dismissed")
+    cli_json("restore", change["id"], "--journey", "saas.yaml")
+    report = cli_json(*SYNC)
+    assert [e["event"] for e in report["inbox"] if e["key"] == key] == ["restored"]
+    again = cli_json(*SYNC)
+    assert again["inbox"] == []
+    assert again["board_writes"] == 0
+
+
+def log_author() -> str:
+    from cjm_sync.engine.cycle import local_author
+
+    return local_author()
+
+
+def test_the_log_of_an_adoption_has_no_empty_rows_and_a_retitle_names_its_author(synced: dict[str, Any]) -> None:
+    ids = id_map()
+    with board() as (sandbox, items):
+        x, y, frame = _cell(items, ids, "consider")
+        sandbox.as_user(HUMAN).move_item(BOARD, ids["inbox:hubspot:calls:OUTBOUND"], x, y, parent_id=frame)
+        sandbox.as_user(HUMAN).update_item(BOARD, ids["inbox:hubspot:tickets:EMAIL"], data={"title": "Mails"})
+    cli_json(*SYNC)
+    cli_json(*SYNC)
+    log = cli_json("log", "--limit", "500")["changes"]
+    blank = (None, [], {}, "")
+    empty = [c for c in log if c["old"] in blank and (c["new"] in blank or c["new"] is False)]
+    assert [(c["key"], c["field"], c["old"], c["new"]) for c in empty] == []
+    created = [c for c in log if c["key"] == "touchpoint:calls-outbound"]
+    assert {c["field"] for c in created} >= {"title", "stage", "sources"}
+    (retitle,) = [c for c in log if c["key"] == "inbox:hubspot:tickets:EMAIL" and c["field"] == "title"]
+    assert retitle["new"] == "Mails"
+    assert retitle["author"]  # the board's member name for HUMAN (the sandbox names members by id)
