@@ -20,7 +20,7 @@ from cjm_sync.files.locations import format_path, locate, path_at_line
 from cjm_sync.files.migrations import document_version, migrate
 from cjm_sync.files.yaml_doc import dump_yaml, parse_yaml, shares_nodes, unshared, update_node
 from cjm_sync.files.yaml_syntax import SyntaxProblem, first_syntax_problem, json_nesting_problem, problem_from_marked
-from cjm_sync.plugins.crm_keys import source_key_problems
+from cjm_sync.plugins.crm_keys import document_key_problems, source_key_problems
 from cjm_sync.plugins.limits import vendor_limit_problems
 from cjm_sync.schema import CURRENT_SCHEMA_VERSION, Journey, cross_reference_problems
 
@@ -208,6 +208,11 @@ def parse_journey(path: Path, text: str) -> tuple[Journey, Any, list[int]]:
         found = _pydantic_issues(name, document, errors)
         patched = None if found or not syntax else _with_placeholders(document, exc)
         if patched is None:
+            reported = {issue.path for issue in found}
+            for loc, message in document_key_problems(document):  # every bad key, not only the schema's
+                if format_path(loc) not in reported:
+                    line, column = locate(document, loc)
+                    found.append(Issue(name, line, column, format_path(loc), message))
             raise ValidationFailed(_sorted(syntax + found)) from None
         journey = patched
     issues = list(syntax)

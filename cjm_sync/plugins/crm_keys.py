@@ -40,8 +40,6 @@ def source_key_problems(journey: Journey) -> list[tuple[Path, str]]:
     """Every malformed source key of ``journey`` (``sources`` and ``inbox`` keys) as ``(path, message)``,
     path into the document; a key of the wrong role (a stage key on a touchpoint or in the inbox, a
     touchpoint key on a stage) is malformed there."""
-    problems: list[tuple[Path, str]] = []
-    checkers: dict[str, KeyCheck | str] = {}
     keys: list[tuple[Path, LinkKind, str]] = [
         (("stages", i, "sources", j), "stage", key)
         for i, s in enumerate(journey.stages)
@@ -53,6 +51,40 @@ def source_key_problems(journey: Journey) -> list[tuple[Path, str]]:
         for j, key in enumerate(t.sources)
     ]
     keys += [(("inbox", i, "key"), "touchpoint", item.key) for i, item in enumerate(journey.inbox)]
+    return _problems(keys)
+
+
+def document_key_problems(document: object) -> list[tuple[Path, str]]:
+    """:func:`source_key_problems` over a parsed but invalid journey document (plain dicts and lists), so
+    that ``validate`` reports a wrong key beside the schema's errors instead of after they are fixed. Keys
+    the schema itself rejects (no ``<connector>:`` shape) are left to the schema's message."""
+    keys: list[tuple[Path, LinkKind, object]] = []
+    data = document if isinstance(document, dict) else {}
+    roles: tuple[tuple[str, LinkKind], ...] = (("stages", "stage"), ("touchpoints", "touchpoint"))
+    for collection, kind in roles:
+        items = data.get(collection)
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            sources = item.get("sources") if isinstance(item, dict) else None
+            for j, key in enumerate(sources if isinstance(sources, list) else []):
+                keys.append(((collection, i, "sources", j), kind, key))
+    inbox = data.get("inbox")
+    for i, item in enumerate(inbox if isinstance(inbox, list) else []):
+        if isinstance(item, dict):
+            keys.append((("inbox", i, "key"), "touchpoint", item.get("key")))
+    return _problems([(p, k, key) for p, k, key in keys if isinstance(key, str) and _well_shaped(key)])
+
+
+def _well_shaped(key: str) -> bool:
+    try:
+        source_connector(key)
+    except ValueError:
+        return False
+    return True
+
+
+def _problems(keys: list[tuple[Path, LinkKind, str]]) -> list[tuple[Path, str]]:
+    problems: list[tuple[Path, str]] = []
+    checkers: dict[str, KeyCheck | str] = {}
     for path, kind, key in keys:
         name = source_connector(key)
         if name not in checkers:

@@ -62,3 +62,18 @@ def test_a_customer_insights_journey_key_fits_a_stage_or_a_touchpoint(here: Path
     Path("cij.yaml").write_text(TEMPLATE.format(stage=key, touchpoint=key), encoding="utf-8")
     code, _, err = cli("validate", "cij.yaml")
     assert code == 0, err
+
+
+def test_a_key_the_schema_rejects_does_not_hide_the_other_bad_keys(here: Path) -> None:
+    """One key of the wrong case (the schema's error) and four others wrong for other reasons: all five
+    are reported at once, each at its line and column."""
+    text = TEMPLATE.format(
+        stage="hubspot:calls:INBOUND",
+        touchpoint="'HubSpot:Calls:INBOUND', hubspot:deal-stage:default:closedwon, hubspot:calls, nosuch:thing",
+    )
+    Path("many.yaml").write_text(text, encoding="utf-8")
+    code, _, err = cli("validate", "many.yaml")
+    assert code == 2
+    assert "5 problem(s) found" in err
+    for where in ("stages[0].sources[0]", *(f"touchpoints[0].sources[{i}]" for i in range(4))):
+        assert sum(where + ":" in line for line in err.splitlines()) == 1, where
