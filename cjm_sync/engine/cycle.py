@@ -259,6 +259,9 @@ class SyncEngine:
             if split_key(change.key)[0] == INBOX:  # logged as inbox events (_inbox_log)
                 continue
             for fc in change.fields:
+                if fc.field == "description":  # a person's inbox card text kept (engine/inbox.py keep_titles)
+                    out.append(Change(change.key, fc.field, Side.FILE, fc.old, fc.new, self.author, "inbox text kept"))
+                    continue
                 out.append(Change(change.key, fc.field, Side.FILE, fc.old, fc.new, author, "crm pull", None))
         return out
 

@@ -552,6 +552,8 @@ def test_a_pull_keeps_a_title_typed_in_the_file_when_the_file_takes_its_key(here
     assert _support().description == "Cold calls"
     assert "hubspot:calls:OUTBOUND" not in inbox()
     assert [e["old"] for e in report["inbox"] if e["event"] == "placed"] == ["Cold calls"]
+    (row,) = [c for c in cli_json("log")["changes"] if c["key"] == "touchpoint:support" and c["field"] == "description"]
+    assert (row["new"], row["reason"], row["author"]) == ("Cold calls", "inbox text kept", log_author())
 
 
 def test_cards_dragged_onto_the_same_spot_get_free_slots_in_the_touchpoints_row(synced: dict[str, Any]) -> None:
