@@ -328,7 +328,7 @@ class SyncEngine:
             file_mtime=datetime.fromtimestamp(loaded.mtime, UTC),
         )
         report.notes.extend(adopt_sources(result, adopted))
-        keep_board_titles(result, typed)  # a card text typed on the board is not lost when the file takes its key
+        keep_board_titles(result, typed, base)  # a card text typed on the board is not lost when the file takes its key
         annotate_merged(result, loaded.journey, request.annotate, ours, base)
         file_journey = keep_file_order(build_journey(result.file_entities, loaded.journey), loaded.journey)
         board_journey = build_journey(result.board_entities, loaded.journey)

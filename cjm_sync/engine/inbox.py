@@ -112,10 +112,22 @@ def board_titles(theirs: Mapping[str, Entity], base: Mapping[str, Entity]) -> di
     return found
 
 
-def keep_board_titles(result: MergeResult, titles: Mapping[str, str]) -> None:
+def keep_board_titles(result: MergeResult, titles: Mapping[str, str], base: Mapping[str, Entity]) -> None:
     """Keep the card texts people typed on the board (``titles``, :func:`board_titles`) of keys that left
-    the inbox in this merge because the file gave them to a stage or touchpoint: each goes into that
-    entity's ``description`` on both sides (like :func:`keep_titles`)."""
+    the inbox in this merge: a key the file gave to a stage or touchpoint puts the text into that entity's
+    ``description`` on both sides (like :func:`keep_titles`); a key the CRM stopped reporting keeps its
+    entry, with the text as its ``title`` (an entry a person touched stays, module docstring)."""
+    named = {
+        source
+        for key, entity in result.file_entities.items()
+        if split_key(key)[0] in ("stage", "touchpoint")
+        for source in entity.get("sources") or ()
+    }
+    for source, typed in titles.items():
+        key = entity_key(INBOX, source)
+        if key not in result.file_entities and source not in named and key in base:
+            for side in (result.file_entities, result.board_entities):
+                side[key] = {**base[key], "title": typed}
     for key, entity in result.file_entities.items():
         if split_key(key)[0] not in ("stage", "touchpoint"):
             continue

@@ -135,3 +135,20 @@ def test_a_written_inbox_keeps_comments_and_reads_back(tmp_path: Path) -> None:
     assert "# we call them" in text
     assert "volume: 7" in text
     assert load_journey(path).journey == changed
+
+
+def test_a_card_retitled_on_the_board_as_the_crm_drops_its_key_keeps_its_entry() -> None:
+    """The CRM stopped reporting the key in the run a person typed on its card: the entry stays, with the
+    person's text as its title (an entry a person touched is not removed), on both sides."""
+    from cjm_sync.engine.inbox import board_titles, keep_board_titles
+    from cjm_sync.merge import merge
+
+    base = flatten(journey(InboxItem(key=OUT, label="Out", volume=3)))
+    ours = flatten(journey())  # the pull dropped the untouched entry
+    theirs = flatten(journey(InboxItem(key=OUT, label="Out", volume=3, title="客户回电 📞")))
+    typed = board_titles(theirs, base)
+    assert typed == {OUT: "客户回电 📞"}
+    result = merge(base, ours, theirs, carried={"inbox": frozenset({"title", "dismissed"})})
+    keep_board_titles(result, typed, base)
+    for side in (result.file_entities, result.board_entities):
+        assert build_journey(side).inbox == [InboxItem(key=OUT, label="Out", volume=3, title="客户回电 📞")]
