@@ -11,11 +11,13 @@ second finds nothing changed (reads only).
 Miro credit window; the benchmark resets the sandbox's windows between ticks instead of sleeping.
 
 **Tokens.** Miro's budget (100,000 credits a minute) is per user per app (api-facts). ``--tokens K``
-models journeys whose boards are reached with K users' tokens (e.g. each client's own): the sandbox,
-which sees one token, grants K × 100,000 credits a minute, the sum of their budgets (exact when the
-load spreads evenly over the tokens). ``--tokens 1`` is one token for every journey: the tick then
-cannot end before ``(⌈credits ÷ 100,000⌉ − 1) × 60 s`` whatever the number of workers (the printed
-"budget floor").
+gives the journeys K real per-journey credentials, as an agency reaching each client's boards with that
+client's user: journey i's board names ``token_env = "BENCH_MIRO_TOKEN_<i mod K>"`` in the config and
+the worker processes' environment holds K distinct tokens. The sandbox maps each distinct token to its
+own user with its own 100,000 credits a minute (its lenient token registry), so the budgets are the
+vendor's, not a multiplied one. ``--tokens 1`` is one token for every journey: the tick then cannot end
+before ``(⌈credits ÷ 100,000⌉ − 1) × 60 s`` whatever the number of workers (the printed "budget floor";
+with K tokens it is computed on K × 100,000, exact since the round-robin spreads the load evenly).
 
 Prints per worker count: wall time per tick, speed-up over the first row, failed jobs, the duplicate
 check (every board holds the same number of items, every journey ran once per tick and no two runs
@@ -41,6 +43,7 @@ import math
 import os
 import re
 import resource
+import secrets
 import signal
 import subprocess
 import sys
@@ -65,8 +68,14 @@ MIRO_BUDGET = 100_000
 """Credits per minute per user per app (developers.miro.com/reference/rate-limiting; api-facts.md)."""
 
 
-def write_fleet(root: Path, count: int) -> list[str]:
-    """``count`` journeys made from one starter map (ids and titles replaced), one board each; their keys."""
+def token_variable(index: int) -> str:
+    """The environment variable holding token ``index`` (``BENCH_MIRO_TOKEN_00``...)."""
+    return f"BENCH_MIRO_TOKEN_{index:02d}"
+
+
+def write_fleet(root: Path, count: int, tokens: int) -> list[str]:
+    """``count`` journeys made from one starter map (ids and titles replaced), one board each, journey i's
+    board reached with token ``i mod tokens`` (``token_env``); their keys."""
     (root / "journeys").mkdir(parents=True)
     done = subprocess.run(
         [sys.executable, "-m", "cjm_sync", "init", "--title", TEMPLATE_TITLE, "-o", "template.yaml"],
@@ -84,7 +93,8 @@ def write_fleet(root: Path, count: int) -> list[str]:
         )
         (root / "journeys" / f"{name}.yaml").write_text(text, encoding="utf-8")
         entries.append(
-            f'[[journeys]]\npath = "journeys/{name}.yaml"\nboard = {{ connector = "miro", target = "uXjV{name}=" }}\n'
+            f'[[journeys]]\npath = "journeys/{name}.yaml"\nboard = {{ connector = "miro", target = "uXjV{name}=", '
+            f'token_env = "{token_variable(i % tokens)}" }}\n'
         )
         keys.append(f"journeys/{name}.yaml")
     (root / "cjm-sync.toml").write_text("\n".join(entries), encoding="utf-8")
@@ -100,6 +110,8 @@ class Tick:
     requests: int
     throttled: int
     credits: int
+    users: int
+    """Distinct Miro users (tokens) the sandbox charged."""
 
 
 def open_jobs(url: str) -> tuple[int, int]:
@@ -113,9 +125,10 @@ def open_jobs(url: str) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-def run_tick(url: str, keys: list[str], sandbox: MiroSandbox, budget: int, timeout: float) -> Tick:
-    """Queue every journey and wait until no job waits or runs; the sandbox starts a fresh credit window."""
-    sandbox.rate_limiter = RateLimiter(sandbox.clock, budget)  # ticks 15+ minutes apart: a fresh window
+def run_tick(url: str, keys: list[str], sandbox: MiroSandbox, timeout: float) -> Tick:
+    """Queue every journey and wait until no job waits or runs; the sandbox starts a fresh credit window
+    for every user."""
+    sandbox.rate_limiter = RateLimiter(sandbox.clock, MIRO_BUDGET)  # ticks 15+ minutes apart: fresh windows
     sandbox.reset_calls()
     _, failed_before = open_jobs(url)
     started = time.monotonic()
@@ -135,6 +148,7 @@ def run_tick(url: str, keys: list[str], sandbox: MiroSandbox, budget: int, timeo
         requests=len(calls),
         throttled=sum(1 for c in calls if c.status == 429),
         credits=sum(c.credits for c in calls),
+        users=len({c.user for c in calls if c.user is not None and c.credits}),
     )
 
 
@@ -219,25 +233,26 @@ class Row:
 
 
 def run_one(cluster: PgCluster, args: argparse.Namespace, workers: int) -> Row:
-    budget = args.tokens * MIRO_BUDGET
     sandbox = MiroSandbox(
-        credits_per_minute=budget, latency=Latency(args.latency / 1000, args.jitter / 1000), auto_create_boards=True
+        credits_per_minute=MIRO_BUDGET,
+        latency=Latency(args.latency / 1000, args.jitter / 1000),
+        auto_create_boards=True,
     )
     server = sandbox.serve()
     with TemporaryDirectory(prefix="cjm-bench-workers-") as tmp:
         root = Path(tmp)
-        keys = write_fleet(root, args.journeys)
+        keys = write_fleet(root, args.journeys, args.tokens)
         url = cluster.new_database()
-        env = {**os.environ, "CJM_STATE_URL": url, "CJM_MIRO_BASE_URL": server.base_url,
-               "MIRO_ACCESS_TOKEN": "bench-token-0001"}  # fmt: skip
+        tokens = {token_variable(i): f"bench-token-{i:02d}-{secrets.token_hex(8)}" for i in range(args.tokens)}
+        env = {**os.environ, "CJM_STATE_URL": url, "CJM_MIRO_BASE_URL": server.base_url, **tokens}
         asyncio.run(ensure_schema(make_app(url), url))
         open_store(url).close()  # migrate the state once, before the workers race to
         cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         procs = start_workers(root, env, url, workers, args.concurrency)
         try:
             before = os.getloadavg()[0]
-            first = run_tick(url, keys, sandbox, budget, args.timeout)
-            noop = run_tick(url, keys, sandbox, budget, args.timeout)
+            first = run_tick(url, keys, sandbox, args.timeout)
+            noop = run_tick(url, keys, sandbox, args.timeout)
             after = os.getloadavg()[0]
         finally:
             stop_workers(procs)
@@ -291,12 +306,13 @@ def main() -> int:
     budget = args.tokens * MIRO_BUDGET
     print(
         f"{args.journeys} journeys, Miro sandbox latency {args.latency}+0..{args.jitter} ms, {args.tokens} token(s) "
-        f"= {budget:,} credits/min, worker processes × {args.concurrency} job(s) each, {os.cpu_count()} CPU(s)"
+        f"(token_env round-robin) × {MIRO_BUDGET:,} credits/min each,\n"
+        f"worker processes × {args.concurrency} job(s) each, {os.cpu_count()} CPU(s)"
     )
     print(
         f"{'workers':>7} {'tick 1 s':>9} {'speed-up':>8} {'floor s':>7} {'tick 2 s':>9} {'speed-up':>8} "
         f"{'failed':>6} {'no dup':>6} {'requests':>9} {'429s':>5} {'credits':>17} {'CPU s':>6} "
-        f"{'slowest s':>10} {'load':>9}"
+        f"{'users':>5} {'slowest s':>10} {'load':>9}"
     )
     for row in rows:
         first, noop = row.first, row.noop
@@ -306,7 +322,7 @@ def main() -> int:
             f"{rows[0].noop.seconds / noop.seconds:>7.1f}× {first.failed + noop.failed:>6} "
             f"{'yes' if row.no_duplicates else 'NO':>6} {f'{first.requests}+{noop.requests}':>9} "
             f"{first.throttled + noop.throttled:>5} {f'{first.credits:,}+{noop.credits:,}':>17} "
-            f"{row.worker_cpu:>6} {'/'.join(map(str, row.slowest)):>10} {row.load:>9}"
+            f"{row.worker_cpu:>6} {max(first.users, noop.users):>5} {'/'.join(map(str, row.slowest)):>10} {row.load:>9}"
         )
     return 0
 

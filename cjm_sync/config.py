@@ -23,6 +23,8 @@ from cjm_sync.plugins.targets import InvalidTarget, normalise_target
 CONFIG_FILENAME = "cjm-sync.toml"
 LOCAL_STATE_DIR = ".cjm-sync"
 _SECRET_WORDS = ("token", "secret", "password", "apikey", "api_key")
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+"""What an environment variable's name may be (POSIX shells: letters, digits, ``_``; no leading digit)."""
 
 
 class ConnectorConfig(BaseModel):
@@ -54,6 +56,22 @@ class BoardBinding(BaseModel):
 
     connector: str = "miro"
     target: str | None = Field(default=None, description="Board id; empty until the first push creates one.")
+    token_env: str | None = Field(
+        default=None,
+        description="Name of the environment variable holding this board's access token (default: the "
+        "connector's own, e.g. MIRO_ACCESS_TOKEN). The token itself never goes in the config.",
+    )
+
+    @field_validator("token_env")
+    @classmethod
+    def _env_name(cls, value: str | None) -> str | None:
+        if value is not None and not ENV_NAME.fullmatch(value):
+            # the value is not echoed: a token pasted here by mistake must not reach the terminal
+            raise ValueError(
+                "not an environment variable name (letters, digits and _, not starting with a digit): "
+                "write the NAME of the variable that holds the token, never the token itself"
+            )
+        return value
 
     @field_validator("target")
     @classmethod

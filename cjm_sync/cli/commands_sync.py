@@ -16,7 +16,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from cjm_sync.cli.analysis_options import analysis_inputs, analysis_options, annotation_step
 from cjm_sync.cli.context import AppContext, pass_app
 from cjm_sync.cli.crm import inbox_lines, is_crm, open_crms, run_crm_pull, window_options
-from cjm_sync.cli.jobs import Job, open_state, open_whiteboard, policies, resolve_target, select_jobs
+from cjm_sync.cli.jobs import (
+    Job,
+    board_token,
+    open_state,
+    open_whiteboard,
+    policies,
+    resolve_target,
+    select_jobs,
+)
 from cjm_sync.engine import JourneyStep, SyncEngine, SyncReport, SyncRequest
 from cjm_sync.errors import EXIT_CONFLICTS, EXIT_HELD, UsageError
 from cjm_sync.http.waits import listening
@@ -178,11 +186,12 @@ def run_job(
     The CLI runs its jobs one after another; a worker calls this from several threads at once, each
     with its own ``app`` and ``store`` (stores are not thread-safe; connectors are opened per call).
     """
+    token = board_token(job)  # a missing variable fails this job before anything is read or written
     target = resolve_target(store, job)
     drawing = target if run.write_board and not run.dry_run else None
     crms = [*job.crm, *run.crm] if run.command in {"sync", "plan"} else []
     with (
-        open_whiteboard(app, job.connector, sandbox=run.sandbox, create_board=drawing) as whiteboard,
+        open_whiteboard(app, job.connector, sandbox=run.sandbox, create_board=drawing, token=token) as whiteboard,
         open_crms(app, crms, sandbox=run.sandbox) as crm_connectors,
     ):
         engine = SyncEngine(store, whiteboard, crms=crm_connectors)

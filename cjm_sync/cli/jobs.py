@@ -11,11 +11,12 @@ from typing import Any
 
 from cjm_sync.cli.context import AppContext
 from cjm_sync.config import LOCAL_STATE_DIR
-from cjm_sync.errors import UsageError
+from cjm_sync.errors import ConfigError, UsageError, register_secret
 from cjm_sync.files import load_journey
 from cjm_sync.merge import Policies
 from cjm_sync.plugins import WhiteboardConnector, load_connector
 from cjm_sync.plugins.targets import normalise_target
+from cjm_sync.plugins.whiteboard import ACCESS_TOKEN_OPTION
 from cjm_sync.state import StateStore, open_store, sqlite_path
 
 SANDBOX_FILE = "sandbox-{name}.json"
@@ -30,6 +31,9 @@ class Job:
     target: str | None
     crm: tuple[str, ...] = ()
     """CRM connectors whose metrics the sync pulls first (config ``crm = [...]`` or ``--crm``)."""
+    token_env: str | None = None
+    """Name of the environment variable holding this journey's board token (config ``board.token_env``);
+    None: the connector's own variable (``MIRO_ACCESS_TOKEN``)."""
 
 
 def state_dir(app: AppContext) -> Path:
@@ -76,15 +80,15 @@ def select_jobs(
     config = app.config()
     board = normalise_target(board, source="--board") if board is not None else None
     if journey is not None:
-        bound = None
+        bound = token_env = None
         crm: tuple[str, ...] = ()
         if config is not None:
             for entry in config.journeys:
                 if config.journey_path(entry).resolve() == journey.resolve():
                     crm = tuple(entry.crm)
                     if entry.board:
-                        bound = entry.board.target
-        return [Job(journey, connector, board or bound, crm)]
+                        bound, token_env = entry.board.target, entry.board.token_env
+        return [Job(journey, connector, board or bound, crm, token_env)]
     if config is None or not config.journeys:
         raise UsageError("no journey given: pass --journey FILE (or list journeys in cjm-sync.toml and use --all)")
     if not all_journeys and len(config.journeys) > 1:
@@ -95,6 +99,7 @@ def select_jobs(
             entry.board.connector if entry.board else connector,
             board or (entry.board.target if entry.board else None),
             tuple(entry.crm),
+            entry.board.token_env if entry.board else None,
         )
         for entry in config.journeys
     ]
@@ -132,9 +137,30 @@ def _sandbox_class(name: str) -> Any:
     raise UsageError(f"connector '{name}' has no built-in sandbox")
 
 
+def board_token(job: Job) -> str | None:
+    """The access token of ``job``'s board from the variable its config names (``board.token_env``),
+    registered for redaction before anything can print it; None when the job names no variable.
+
+    Raises :class:`ConfigError` (exit 2) naming the variable and the journey, never a value, when the
+    variable is unset or empty.
+    """
+    if job.token_env is None:
+        return None
+    token = os.environ.get(job.token_env, "").strip()
+    if not token:
+        raise ConfigError(
+            f"environment variable {job.token_env} is not set (or empty): it holds the {job.connector} token "
+            f"for journey {job.journey_path}",
+            hint=f"export {job.token_env}=<that board's access token>, or remove token_env from the journey's "
+            "board in cjm-sync.toml to use the default token",
+        )
+    register_secret(token)
+    return token
+
+
 @contextmanager
 def open_whiteboard(
-    app: AppContext, name: str, *, sandbox: bool, create_board: str | None = None
+    app: AppContext, name: str, *, sandbox: bool, create_board: str | None = None, token: str | None = None
 ) -> Iterator[WhiteboardConnector]:
     """An instance of connector ``name`` from config and environment.
 
@@ -143,12 +169,16 @@ def open_whiteboard(
     commands and with ``cjm-sync sandbox <name>`` serving the same directory.
     The emulator answers 404 for boards it does not hold, as the vendor does, except ``create_board``:
     the board a writing command (sync, push) is about to draw on, created on its first push.
+    ``token`` (see :func:`board_token`) replaces the connector's default credentials for this instance
+    only: every call builds its own connector, auth and HTTP clients, so concurrent jobs never share them.
     """
     config = app.config()
     options: dict[str, Any] = {}
     if config is not None and name in config.connectors:
         section = config.connectors[name]
         options = {**section.settings(), **({"base_url": section.base_url} if section.base_url else {})}
+    if token is not None:
+        options[ACCESS_TOKEN_OPTION] = token
     factory = load_connector(name)
     if not sandbox:
         connector = factory.from_config(options)

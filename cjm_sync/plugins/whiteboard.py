@@ -151,6 +151,11 @@ class Journal(Protocol):
         connector that sends it again announces the new attempt with :meth:`before`."""
 
 
+ACCESS_TOKEN_OPTION = "access_token"  # noqa: S105 - an option's name
+"""The ``from_config`` option carrying one journey's board token (config ``board.token_env``); the config
+file cannot set it (secret-looking keys are refused there), only the CLI after reading the variable."""
+
+
 @dataclass
 class ApplyResult:
     """What ``apply`` did."""
@@ -172,7 +177,9 @@ class WhiteboardConnector(Protocol):
         """An instance from the connector's config table (credentials come from the environment).
 
         ``transport`` is an ``httpx.BaseTransport`` to use instead of the network (sandbox, tests);
-        ``options["sandbox"]`` says the transport is the connector's built-in emulator.
+        ``options["sandbox"]`` says the transport is the connector's built-in emulator;
+        ``options[ACCESS_TOKEN_OPTION]`` (a ``str``, set by the CLI from a journey's ``board.token_env``,
+        never from the config file) is the access token this instance uses instead of the environment's.
         """
 
     def read(self, target: str, state: ConnectorState) -> BoardRead:

@@ -23,7 +23,15 @@ from pydantic import SecretStr
 from cjm_sync.errors import ConfigError, FatalAPIError, OutcomeUnknown
 from cjm_sync.plugins.capabilities import Capability, ConnectorKind
 from cjm_sync.plugins.targets import normalise_target
-from cjm_sync.plugins.whiteboard import ApplyResult, BoardOp, BoardRead, ConnectorState, Journal, OpKind
+from cjm_sync.plugins.whiteboard import (
+    ACCESS_TOKEN_OPTION,
+    ApplyResult,
+    BoardOp,
+    BoardRead,
+    ConnectorState,
+    Journal,
+    OpKind,
+)
 from cjm_sync.schema import Journey, Scale, slugify
 from connectors.miro.board import Snapshot, Tag, parse_connector, parse_items
 from connectors.miro.client import JSON, MiroClient
@@ -134,12 +142,20 @@ class MiroConnector:
         """A connector from a ``[connectors.miro]`` table and the environment (the environment's credentials).
 
         With ``sandbox`` set, the built-in emulator behind ``transport`` accepts any token, so none is needed.
+        ``options["access_token"]`` (a journey's ``board.token_env`` token, see
+        :data:`~cjm_sync.plugins.whiteboard.ACCESS_TOKEN_OPTION`) wins over the environment's credentials.
         """
         settings = MiroSettings.from_env()
         updates: dict[str, Any] = {}
         if options.get("base_url"):
             updates["base_url"] = str(options["base_url"])
-        if options.get("sandbox") and settings.access_token is None and settings.refresh_token is None:
+        token = options.get(ACCESS_TOKEN_OPTION)
+        if token is not None:
+            if not isinstance(token, str) or not token:
+                raise ConfigError("the Miro access token given for this board is empty")
+            # this board's own user: no refresh trio of the default user may stand in for it
+            updates.update(access_token=SecretStr(token), client_id=None, client_secret=None, refresh_token=None)
+        elif options.get("sandbox") and settings.access_token is None and settings.refresh_token is None:
             # Any token works; this one is registered as a secret like every token, so it must be a
             # string no message contains ("sandbox" turned every mention of the sandbox into ***).
             updates["access_token"] = SecretStr("cjm-sync-sandbox-access-token")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import threading
 from dataclasses import dataclass
@@ -38,9 +39,19 @@ class TokenPair:
         }
 
 
+def token_user(token: str) -> str:
+    """A stable Miro-like user id (19 digits) for an unknown ``token``: the same token is the same user in
+    every sandbox process; distinct tokens are distinct users (a SHA-256 collision aside)."""
+    digest = int.from_bytes(hashlib.sha256(token.encode()).digest()[:8], "big")
+    return f"34587645{digest % 10**11:011d}"
+
+
 class TokenRegistry:
-    """Issued tokens. Lenient mode (default) also accepts any unknown non-empty token as ``default_user``;
-    tokens the registry issued and later revoked or let expire are refused in both modes."""
+    """Issued tokens. Lenient mode (default) also accepts any unknown non-empty token: the first one it
+    meets is ``default_user`` (so a one-token setup is the sandbox's API user, as before), every other
+    distinct token is a user of its own (:func:`token_user`) with its own credit budget, as in Miro where
+    each token belongs to one user and the budget is per user per app (api-facts.md).
+    Tokens the registry issued and later revoked or let expire are refused in both modes."""
 
     def __init__(self, clock: Clock, *, strict: bool = False, default_user: str, team_id: str) -> None:
         self.strict = strict
@@ -50,6 +61,7 @@ class TokenRegistry:
         self._by_access: dict[str, TokenPair] = {}
         self._by_refresh: dict[str, TokenPair] = {}
         self._revoked: set[str] = set()
+        self._unknown: dict[str, str] = {}  # SHA-256 of a lenient token -> its user (no token kept)
         self._lock = threading.Lock()
 
     def issue(self, user_id: str | None = None) -> TokenPair:
@@ -80,10 +92,17 @@ class TokenRegistry:
         if pair is None:
             if self.strict:
                 raise ApiError(401, "tokenNotFound", "The access token is not valid")
-            return self._default_user
+            return self._lenient_user(token)
         if self._clock.now() >= pair.expires_at:
             raise ApiError(401, "tokenExpired", "The access token has expired")
         return pair.user_id
+
+    def _lenient_user(self, token: str) -> str:
+        key = hashlib.sha256(token.encode()).hexdigest()
+        with self._lock:
+            if key not in self._unknown:
+                self._unknown[key] = token_user(token) if self._unknown else self._default_user
+            return self._unknown[key]
 
     def refresh(self, refresh_token: str) -> TokenPair:
         """Rotate: a new pair replaces the one ``refresh_token`` belongs to, which stops working now."""
