@@ -19,7 +19,7 @@ from cli_runner import cli
 
 from cjm_sync.config import load_config
 from cjm_sync.errors import ValidationFailed
-from cjm_sync.workers.runner import Outcome, SyncJob, run_sync
+from cjm_sync.workers.runner import Outcome, SyncJob, SyncJobRejected, run_sync
 from connectors.miro.sandbox import MiroSandbox
 from connectors.miro.sandbox.auth import token_user
 
@@ -177,3 +177,18 @@ def test_distinct_unknown_tokens_are_distinct_users_with_their_own_budget() -> N
     users = [c.user for c in box.calls]
     assert users[0] == box.user_id  # the first token is the sandbox's API user, as before
     assert users[3] == users[4] == token_user("second-token") != box.user_id
+
+
+def test_a_worker_job_without_its_token_is_refused_by_name(
+    root: Path, sandbox: MiroSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = write_config(root)
+    monkeypatch.delenv("MIRO_TOKEN_ACME")
+    with sandbox.serve() as server:
+        monkeypatch.setenv("CJM_MIRO_BASE_URL", server.base_url)
+        with pytest.raises(SyncJobRejected) as refused:
+            asyncio.run(run_sync(SyncJob(config=config.resolve()), (root / "journeys" / "acme.yaml").resolve()))
+    assert "MIRO_TOKEN_ACME" in str(refused.value)
+    assert "acme.yaml" in str(refused.value)
+    assert os.environ["MIRO_TOKEN_GLOBEX"] not in str(refused.value)
+    assert not sandbox.calls
