@@ -25,8 +25,9 @@ from cjm_sync.cli.jobs import (
     resolve_target,
     select_jobs,
 )
+from cjm_sync.cli.logs import json_log_line
 from cjm_sync.engine import JourneyStep, SyncEngine, SyncReport, SyncRequest
-from cjm_sync.errors import EXIT_CONFLICTS, EXIT_HELD, UsageError
+from cjm_sync.errors import EXIT_CONFLICTS, EXIT_FAILURE, EXIT_HELD, EXIT_USAGE, CjmSyncError, UsageError
 from cjm_sync.http.waits import listening
 from cjm_sync.merge import plan_to_dict, render_plan
 from cjm_sync.plugins import Window
@@ -263,26 +264,62 @@ def run_jobs(
     board: str | None,
     **options: Any,
 ) -> None:
-    """Run the command for every selected job (see :func:`run_settings` for ``options``); exit 4 if
-    any was held for deleting too much, else 3 if any left conflicts open."""
+    """Run the command for every selected job (see :func:`run_settings` for ``options``).
+
+    With several journeys (``--all``), one journey's error (invalid file, missing token, vendor down,
+    lock held) is reported and the others still run; the command then exits 1 if any failed at run time,
+    else 2. Otherwise exit 4 if any was held for deleting too much, else 3 if any left conflicts open.
+    ``--json`` prints one document: ``{"runs": [...], "failed": [{"journey", "error", "message", …}]}``.
+    """
     jobs = select_jobs(app, journey, all_journeys, connector, board)
     run = run_settings(app, **options)
     reports: list[SyncReport] = []
+    failed: list[dict[str, Any]] = []
     store = open_state(app)
     try:
         for job in jobs:
-            with progress_bar(app) as progress:
-                report = run_job(app, store, job, run, progress)
+            try:
+                with progress_bar(app) as progress:
+                    report = run_job(app, store, job, run, progress)
+            except CjmSyncError as error:
+                if len(jobs) == 1:
+                    raise
+                failed.append({"journey": str(job.journey_path), **error.to_dict(), "exit_code": error.exit_code})
+                _journey_failed(app, job.journey_path, error)
+                continue
             reports.append(report)
-            app.emit(report_dict(report) if len(jobs) == 1 else {}, partial(report_text, report))
+            if len(jobs) == 1 or not app.json_output:
+                app.emit(report_dict(report), partial(report_text, report))
     finally:
         store.close()
     if len(jobs) > 1:
-        app.emit({"runs": [report_dict(r) for r in reports]})
+        app.emit({"runs": [report_dict(r) for r in reports], "failed": failed})
+    if failed:
+        code = EXIT_USAGE if all(f["exit_code"] == EXIT_USAGE for f in failed) else EXIT_FAILURE
+        if app.json_output:
+            raise SystemExit(code)
+        names = ", ".join(f"{f['journey']} (exit {f['exit_code']})" for f in failed)
+        summary = CjmSyncError(f"{len(failed)} of {len(jobs)} journeys failed: {names}", hint="see each error above")
+        summary.exit_code = code
+        raise summary
     if not run.dry_run and any(r.held for r in reports):
         raise SystemExit(EXIT_HELD)
     if not run.dry_run and any(r.conflicts for r in reports):
         raise SystemExit(EXIT_CONFLICTS)
+
+
+def _journey_failed(app: AppContext, journey: Path, error: CjmSyncError) -> None:
+    """One journey's error in a run of several, where it happens (stderr; a JSON log line with
+    ``--log-format json``; in the final document with ``--json``)."""
+    if app.json_output:
+        return
+    message = f"{journey}: {error.message}"
+    if app.log_format == "json":
+        click.echo(json_log_line("error", message, logger="cjm_sync.cli", journey=str(journey)), err=True)
+        return
+    click.secho(f"error: {message}", fg="red", err=True)
+    if error.hint:
+        click.echo(f"hint: {error.hint}", err=True)
 
 
 @click.command("sync")

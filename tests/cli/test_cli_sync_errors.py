@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from importlib.resources import files
 from pathlib import Path
@@ -66,3 +67,32 @@ def test_unknown_policy_in_the_config_names_the_valid_ones(workdir: Path, capsys
     assert code == 2
     assert "loudest-wins" in out
     assert "manual" in out
+
+
+def _fleet(workdir: Path) -> None:
+    """Three configured journeys; the middle one's file is invalid."""
+    shutil.copyfile(workdir / "j.yaml", workdir / "k.yaml")
+    (workdir / "bad.yaml").write_text("schema_version: 2\nid: bad\n", encoding="utf-8")  # no title
+    boards = {"j.yaml": "bj", "bad.yaml": "bb", "k.yaml": "bk"}
+    (workdir / "cjm-sync.toml").write_text(
+        "".join(f'[[journeys]]\npath = "{p}"\nboard = {{ target = "{b}" }}\n\n' for p, b in boards.items()),
+        encoding="utf-8",
+    )
+
+
+def test_one_broken_journey_does_not_stop_sync_all(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A cron `sync --all` over many journeys: the broken one is reported and the ones after it still
+    run; the exit code says something failed."""
+    _fleet(workdir)
+    code, out = _run(capsys, "sync", "--all", "--sandbox")
+    assert code == 2
+    assert "error: bad.yaml:" in out
+    assert "1 of 3 journeys failed: bad.yaml (exit 2)" in out
+    assert out.count("Applied:") == 2  # j.yaml before it and k.yaml after it were synced
+    code, out = _run(capsys, "--json", "sync", "--all", "--sandbox")
+    assert code == 2
+    document = json.loads(out)  # one JSON document, not one per journey
+    assert [r["board"] for r in document["runs"]] == ["bj", "bk"]
+    assert [(f["journey"], f["error"], f["exit_code"]) for f in document["failed"]] == [
+        ("bad.yaml", "ValidationFailed", 2)
+    ]
