@@ -75,7 +75,12 @@ def worker_cmd(
         git=use_git,
     )
     scheduled = sum(1 for j in config.journeys if j.schedule)
-    app.info(f"worker: {concurrency} at once, {scheduled} scheduled journey(s), queue in {path}")
+    from cjm_sync.state.postgres_store import safe_location  # noqa: PLC0415 - optional extra
+
+    app.info(
+        f"worker: {settings.concurrency} at once, {scheduled} scheduled journey(s) from {path}, "
+        f"queue in {safe_location(url)}"
+    )
     run(run_worker(url, config, path, settings))
 
 
@@ -116,7 +121,8 @@ def enqueue_cmd(app: AppContext, /, journey: Path | None, all_journeys: bool) ->
 @click.option("--limit", default=50, show_default=True, help="Newest jobs to show.")
 @pass_app
 def jobs_cmd(app: AppContext, /, limit: int) -> None:
-    """The queue: newest sync jobs with their status (todo, doing, succeeded, failed), attempts and worker."""
+    """The queue: newest sync jobs with their status (todo, doing, succeeded, failed), attempts and the
+    worker running it (the task queue names a worker only while its job is ``doing``)."""
     from cjm_sync.workers.queue import ensure_schema, list_jobs, make_app, run  # noqa: PLC0415
 
     _, _, url = _fleet(app)
