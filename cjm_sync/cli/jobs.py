@@ -88,6 +88,7 @@ def select_jobs(
                     crm = tuple(entry.crm)
                     if entry.board:
                         bound, token_env = entry.board.target, entry.board.token_env
+                        connector = entry.board.connector
         return [Job(journey, connector, board or bound, crm, token_env)]
     if config is None or not config.journeys:
         raise UsageError("no journey given: pass --journey FILE (or list journeys in cjm-sync.toml and use --all)")

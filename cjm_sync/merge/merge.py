@@ -251,7 +251,7 @@ def merge(
     whose kind a person changed on the board is merged as one entity under its new kind
     (:mod:`cjm_sync.merge.retype`).
     """
-    base, followed, retype_losses = follow_retypes(base, ours, theirs)
+    base, followed, theirs, retype_losses = follow_retypes(base, ours, theirs)
     view = _board_view(base, followed, theirs, carried)
     sides = (base or {}, followed, view)
     ranked = normalize(sides, common_keys(sides if base is not None else sides[1:]))

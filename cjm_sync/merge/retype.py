@@ -9,8 +9,9 @@ it beside the new one, and the merged journey had one id twice (refused, so the 
 :func:`follow_retypes` makes the base and the file follow the board's new kind before the merge: their
 entity is renamed to the new key with its text carried to the new kind's text field, so the file's
 edit and the board's new kind merge like any two edits of one entity. Fields the new kind does not have
-go (the board's kind change drops them); an edit the file made to such a field is returned as an
-:class:`~cjm_sync.merge.result.Overwrite`, so the plan and the change log say what the kind change cost.
+go (the board's kind change drops them) and are returned as :class:`~cjm_sync.merge.result.Overwrite`
+records with their values, so the plan and the change log say what the kind change cost; a pain point
+that is no longer one leaves the ``addresses`` of the opportunities that named it (also reported).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from functools import cache
 
 from pydantic import BaseModel
 
-from cjm_sync.merge.entities import MISSING, ORDER, Entity, split_key
+from cjm_sync.merge.entities import ORDER, Entity, split_key
 from cjm_sync.merge.result import Overwrite
 from cjm_sync.plugins import entity_key
 from cjm_sync.schema import Note, Opportunity, PainPoint
@@ -29,6 +30,8 @@ Entities = Mapping[str, Entity]
 
 STICKY_TEXT: Mapping[str, str] = {"note": "text", "pain_point": "title", "opportunity": "title"}
 """Sticky-note kinds and the field their sticky's text is."""
+_IMPLIED = frozenset({"lane"})
+"""Dropped without a report: a note's lane is its row on the board, which the new kind's row replaces."""
 _MODELS: Mapping[str, type[BaseModel]] = {"note": Note, "pain_point": PainPoint, "opportunity": Opportunity}
 
 
@@ -52,15 +55,16 @@ def _translated(entity: Entity, old: str, new: str) -> tuple[Entity, list[str]]:
 
 def follow_retypes(
     base: Entities | None, ours: Entities, theirs: Entities
-) -> tuple[Entities | None, Entities, list[Overwrite]]:
-    """``(base, ours, overwrites)`` with every sticky the board re-typed renamed to its new kind.
+) -> tuple[Entities | None, Entities, Entities, list[Overwrite]]:
+    """``(base, ours, theirs, overwrites)`` with every sticky the board re-typed renamed to its new kind
+    (and, for a pain point that is no longer one, its id out of every side's opportunity ``addresses``).
 
     A re-type is an id whose base key ``old:id`` is gone from the board while the board has ``new:id``
     (both sticky kinds, ``new:id`` in neither the base nor the file). Unchanged inputs are returned as
     they are (the same objects), so the common case costs one pass over the board's new keys.
     """
     if base is None:
-        return base, ours, []
+        return base, ours, theirs, []
     pairs: list[tuple[str, str]] = []
     for key in theirs:
         if key in base:
@@ -74,17 +78,28 @@ def follow_retypes(
                 pairs.append((before, key))
                 break
     if not pairs:
-        return base, ours, []
-    base_out, ours_out = dict(base), dict(ours)
+        return base, ours, theirs, []
+    base_out, ours_out, theirs_out = dict(base), dict(ours), dict(theirs)
     overwrites: list[Overwrite] = []
     for before, after in pairs:
         old, new = split_key(before)[0], split_key(after)[0]
+        reason = f"a person made this {old.replace('_', ' ')} a {new.replace('_', ' ')} on the board"
         base_out[after], _ = _translated(base_out.pop(before), old, new)
         if before in ours_out:
             mine = ours_out.pop(before)
             ours_out[after], dropped = _translated(mine, old, new)
-            for name in dropped:
-                if mine.get(name) != base[before].get(name, MISSING):  # the file's edit the new kind cannot hold
-                    reason = f"a person made this {old.replace('_', ' ')} a {new.replace('_', ' ')} on the board"
-                    overwrites.append(Overwrite(before, name, "file", mine.get(name), None, reason))
-    return base_out, ours_out, overwrites
+            # what the new kind cannot hold goes: logged with its value, so `cjm-sync restore` has it
+            overwrites += [
+                Overwrite(before, name, "file", mine[name], None, reason) for name in dropped if name not in _IMPLIED
+            ]
+        if old == "pain_point":  # opportunities addressing it would name a pain point that is gone
+            ident = split_key(before)[1]
+            for side, log in ((base_out, False), (ours_out, True), (theirs_out, False)):
+                for key, entity in list(side.items()):
+                    addresses = entity.get("addresses")
+                    if split_key(key)[0] == "opportunity" and isinstance(addresses, list) and ident in addresses:
+                        kept = [a for a in addresses if a != ident]
+                        side[key] = {**entity, "addresses": kept}
+                        if log:
+                            overwrites.append(Overwrite(key, "addresses", "file", addresses, kept, reason))
+    return base_out, ours_out, theirs_out, overwrites

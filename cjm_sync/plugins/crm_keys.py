@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 
 from cjm_sync.errors import CjmSyncError
@@ -26,6 +27,9 @@ def _checker(name: str) -> KeyCheck | str:
     check = getattr(cls, "check_source_key", None)
     if getattr(cls, "kind", None) is not ConnectorKind.CRM or not callable(check):
         return f"'{name}' is not a CRM connector, so it cannot feed stages or touchpoints"
+    if len(inspect.signature(check).parameters) < 2:  # written against the one-argument form: shape only
+        shape_only: Callable[[str], str | None] = check
+        return lambda key, kind: shape_only(key)
     return check  # type: ignore[no-any-return]
 
 

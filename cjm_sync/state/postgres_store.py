@@ -227,6 +227,18 @@ class PostgresStateStore(SqlStateStore):
 
 _CONFIG_SQLSTATES = frozenset({"28000", "28P01", "3D000", "3F000", "42501"})
 """Answers a person must fix: bad authorisation or password, no such database or schema, no privilege."""
+_CONFIG_TEXTS = (
+    "resolve",
+    "name or service not known",
+    "nodename",
+    "password",
+    "authentication",
+    "does not exist",
+    "pg_hba.conf",
+    "permission denied",
+)
+"""The same in libpq's (English) connect messages, which carry no SQLSTATE: a host name that does not
+resolve, a wrong password, role or database, a rule refusing the user."""
 
 
 def _transient(exc: BaseException) -> bool:
@@ -238,8 +250,8 @@ def _transient(exc: BaseException) -> bool:
     if not isinstance(exc, psycopg.OperationalError):
         return False
     state = getattr(exc, "sqlstate", None)
-    if state is None:  # refused or timed out may pass; a host name that does not resolve is a typo
-        return not any(text in str(exc).lower() for text in ("resolve", "name or service not known", "nodename"))
+    if state is None:  # libpq's connect errors carry no SQLSTATE: refused or timed out may pass, the rest not
+        return not any(text in str(exc).lower() for text in _CONFIG_TEXTS)
     return state not in _CONFIG_SQLSTATES and state[:2] in {"08", "57"}
 
 

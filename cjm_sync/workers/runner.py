@@ -73,6 +73,10 @@ class SyncJob:
     def run(self, journey: Path) -> SyncReport:
         """Sync ``journey`` (absolute path) now, blocking; the engine's report, or what it raises."""
         app = AppContext(config_path=self.config, json_output=True, verbosity=-1, log_format="json")
+        config = app.config()
+        if config is None or all(config.journey_path(e).resolve() != journey.resolve() for e in config.journeys):
+            # its board, token and CRMs come from the config: never fall back to defaults (another token)
+            raise SyncJobRejected(f"{journey} is no longer in {self.config}: not synced")
         (job,) = select_jobs(app, journey, False, "miro", None)
         run = run_settings(
             app,
@@ -102,6 +106,8 @@ def outcome(report: SyncReport) -> Outcome:
 
 def _classify(journey: Path, error: BaseException) -> SyncJobFailed | SyncJobRejected:
     """The job's exception for an error a sync raised (the CLI's error boundary, as exit codes)."""
+    if isinstance(error, SyncJobFailed | SyncJobRejected):
+        return error
     if isinstance(error, OSError) and error.filename is not None:
         error = FileAccessError(error.filename, error)
     if isinstance(error, CjmSyncError):

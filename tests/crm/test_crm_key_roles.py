@@ -77,3 +77,23 @@ def test_a_key_the_schema_rejects_does_not_hide_the_other_bad_keys(here: Path) -
     assert "5 problem(s) found" in err
     for where in ("stages[0].sources[0]", *(f"touchpoints[0].sources[{i}]" for i in range(4))):
         assert sum(where + ":" in line for line in err.splitlines()) == 1, where
+
+
+def test_a_connector_with_the_one_argument_check_still_validates_shapes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Third-party CRM connectors written against ``check_source_key(cls, key)`` keep working."""
+    from fake_crm import FakeCrm
+
+    from cjm_sync.plugins import crm_keys
+
+    class OldStyle(FakeCrm):
+        @classmethod
+        def check_source_key(cls, key: str) -> str | None:  # type: ignore[override]
+            return None if key.endswith(":ok") else f"'{key}' is not analytics:<x>:ok"
+
+    installed = crm_keys.available_connectors()
+    monkeypatch.setattr(crm_keys, "available_connectors", lambda: {*installed, "analytics"})
+    monkeypatch.setattr(crm_keys, "load_connector", lambda name: OldStyle)
+    checker = crm_keys._checker("analytics")
+    assert callable(checker)
+    assert checker("analytics:a:ok", "stage") is None
+    assert checker("analytics:a:no", "touchpoint") == "'analytics:a:no' is not analytics:<x>:ok"

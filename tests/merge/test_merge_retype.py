@@ -26,13 +26,31 @@ def test_the_files_text_edit_follows_the_boards_new_kind() -> None:
     assert ("pain_point:n1", "create") in kinds
 
 
-def test_an_edit_the_new_kind_cannot_hold_is_reported_not_silently_dropped() -> None:
+def test_what_the_new_kind_cannot_hold_is_reported_with_its_value() -> None:
     ours = {**BASE, "pain_point:p1": {**BASE["pain_point:p1"], "severity": 9.0}}
     theirs = {"note:n1": BASE["note:n1"], "note:p1": {"lane": "thoughts", "stage": "buy", "text": "Slow"}}
     result = merge(BASE, ours, theirs, carried=ALL_CARRIED)
     assert result.file_entities["note:p1"]["text"] == "Slow"
     assert "pain_point:p1" not in result.file_entities
     assert [(o.key, o.field, o.side, o.old) for o in result.overwritten] == [("pain_point:p1", "severity", "file", 9.0)]
+    unedited = merge(BASE, BASE, theirs, carried=ALL_CARRIED)  # dropped though nobody edited it: still said
+    assert [(o.key, o.field, o.old) for o in unedited.overwritten] == [("pain_point:p1", "severity", 6.0)]
+
+
+def test_a_pain_point_that_is_no_longer_one_leaves_the_opportunities_that_named_it() -> None:
+    """Otherwise the merged file names a pain point that is gone, and every later sync is refused."""
+    opportunity = {"title": "Faster", "stage": "buy", "addresses": ["p1", "other"], "order": 0}
+    base = {**BASE, "opportunity:o1": opportunity}
+    theirs = {
+        "note:n1": BASE["note:n1"],
+        "note:p1": {"lane": "thoughts", "stage": "buy", "text": "Slow"},
+        "opportunity:o1": opportunity,
+    }
+    result = merge(base, base, theirs, carried=ALL_CARRIED)
+    assert result.file_entities["opportunity:o1"]["addresses"] == ["other"]
+    assert ("opportunity:o1", "addresses", ["p1", "other"], ["other"]) in [
+        (o.key, o.field, o.old, o.new) for o in result.overwritten
+    ]
 
 
 def test_without_a_re_type_nothing_changes() -> None:

@@ -218,3 +218,14 @@ def test_two_processes_never_run_one_journey_at_once(pg_url: str, tmp_path: Path
             holder.wait()
         if holder.stdout is not None:
             holder.stdout.close()
+
+
+def test_a_wrong_database_or_role_is_a_configuration_error_not_an_outage(pg_url: str) -> None:
+    """libpq's connect errors carry no SQLSTATE: a database or role that does not exist is still exit 2
+    (a worker does not retry it), while a server that is down is exit 1 (test_password_never_shows)."""
+    base, _, _ = pg_url.rpartition("/")
+    with pytest.raises(ConfigError, match="does not exist") as err:
+        open_store(f"{base}/no_such_database")
+    assert err.value.exit_code == 2
+    with pytest.raises(ConfigError, match="does not exist"):
+        open_store(pg_url.replace("://postgres@", "://nobody_here@", 1))

@@ -289,3 +289,15 @@ def test_two_workers_never_run_one_journey_twice_at_once(tmp_path: Path, pg_url:
         server.wait(10)
         if server.stdout is not None:
             server.stdout.close()
+
+
+def test_a_journey_no_longer_in_the_config_is_refused_not_synced_with_defaults(fleet: Path) -> None:
+    """A queued job whose journey a `git pull` removed from the config: its board, token and CRMs came
+    from there, so it is refused (no retries) instead of syncing with the default token and last board."""
+    root = fleet.parent
+    job = SyncJob(config=fleet, sandbox=True, wait_timeout=5)
+    stray = root / "journeys" / "stray.yaml"
+    stray.write_text((root / "journeys" / "ok.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(SyncJobRejected, match="no longer in"):
+        _sync(job, stray)
+    assert not (root / ".cjm-sync" / "state.db").exists() or _runs(root, "ok") == []
