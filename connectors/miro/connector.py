@@ -131,6 +131,8 @@ class MiroConnector:
         """Join the emotion curve's points with connectors (one per touchpoint with an emotion)."""
         self.settings = settings or MiroSettings.from_env()
         self._auth = self.settings.auth()
+        self._credential = self.settings.fingerprint()
+        """Which credential writes (a hash, never the secret): the remembered own user belongs to it."""
         self._transport = transport
         self._clients: dict[str, MiroClient] = {}
         self._target = ""
@@ -193,7 +195,15 @@ class MiroConnector:
             ) from None
         scale = Scale.model_validate(state.memo.get("emotion_scale") or {})
         journey_id = str(state.memo.get("journey") or slugify(target, fallback="journey"))
-        me = self_user(snapshot, state.memo, state.pending)
+        if state.memo.get("self_user_of", self._credential) != self._credential:
+            # another token writes now (a journey moved to its own token_env user): the remembered user
+            # and the items it made say nothing about this one; until its first confirmed create, an
+            # unconfirmed create is matched by type, text and place whoever made the item
+            state.memo.pop("self_user", None)
+            me = None
+        else:
+            me = self_user(snapshot, state.memo, state.pending)
+        state.memo["self_user_of"] = self._credential
         if me is not None:
             state.memo["self_user"] = me
         recovery = Recovery()

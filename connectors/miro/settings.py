@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 
@@ -68,6 +69,15 @@ class MiroSettings(BaseModel):
             client_secret=secret(CLIENT_SECRET_ENV),
             refresh_token=secret(REFRESH_TOKEN_ENV),
         )
+
+    def fingerprint(self) -> str:
+        """16 hex characters naming the credential (SHA-256 of the static token, else of the OAuth client
+        id): two settings with the same fingerprint write as the same Miro user. Never the secret."""
+        if self.access_token is not None:
+            material = "token:" + self.access_token.get_secret_value()
+        else:
+            material = f"oauth:{self.client_id or ''}"
+        return hashlib.sha256(material.encode("utf-8")).hexdigest()[:16]
 
     def auth(self, store: TokenStore | None = None) -> httpx.Auth:
         """The bearer auth for the static token, else OAuth2 refresh auth; ``ConfigError`` when neither is set.

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from miro_helpers import BOARD, HUMAN, RecordingJournal
+from pydantic import SecretStr
 
 from cjm_sync.plugins.whiteboard import BoardOp, BoardRead, ConnectorState, OpKind
 from cjm_sync.schema import Channel, Emotion, Journey, PainPoint, Stage, Touchpoint
@@ -232,3 +234,18 @@ def test_an_emotion_point_outside_its_row_is_reported_not_clamped(
         assert read.in_flight == frozenset()
     else:
         assert read.in_flight == {"touchpoint:t3"}
+
+
+def test_another_token_forgets_the_remembered_user(
+    connector: MiroConnector, state: ConnectorState, sandbox: MiroSandbox, clock: ManualClock
+) -> None:
+    """A journey moved to its own token (another Miro user): the old user must not filter which items
+    a lost create may have made, or the create is sent again and the card doubled."""
+    push(connector, state, clock)
+    assert state.memo["self_user"] == sandbox.user_id
+    settings = connector.settings.model_copy(update={"access_token": SecretStr("another-users-token")})
+    other = MiroConnector(settings, connector._transport)
+    other.read(BOARD, state)
+    assert "self_user" not in state.memo
+    assert state.memo["self_user_of"] == other.settings.fingerprint() != connector.settings.fingerprint()
+    assert "another-users-token" not in json.dumps(state.memo)
