@@ -72,8 +72,9 @@ def joined(description: str | None, text: str) -> str:
 
 
 def _keeps(title: str | None, text: str, description: str | None) -> bool:
-    """Whether a card text must still be written into an entity (not its title, not in its description)."""
-    return text != title and text not in (description or "")
+    """Whether a card text must still be written into an entity (not its title, not a line of its
+    description: "Price" is still kept beside a description that says "Pricing page")."""
+    return text != title and text not in (description or "").splitlines()
 
 
 def keep_titles(journey: Journey, titles: Mapping[str, str]) -> Journey:

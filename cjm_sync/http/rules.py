@@ -17,6 +17,7 @@ to :class:`~cjm_sync.http.client.ApiClient`::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -63,7 +64,7 @@ def retry_after(response: httpx.Response, now: float) -> float | None:
     value = response.headers.get("Retry-After")
     if value is None:
         return None
-    if value.strip().isdigit():
+    if re.fullmatch(r"[0-9]+", value.strip()):  # ASCII digits only ("²".isdigit() is true)
         return float(value.strip())
     try:
         return max(0.0, parsedate_to_datetime(value).timestamp() - now)

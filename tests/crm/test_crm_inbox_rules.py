@@ -152,3 +152,12 @@ def test_a_card_retitled_on_the_board_as_the_crm_drops_its_key_keeps_its_entry()
     keep_board_titles(result, typed, base)
     for side in (result.file_entities, result.board_entities):
         assert build_journey(side).inbox == [InboxItem(key=OUT, label="Out", volume=3, title="客户回电 📞")]
+
+
+def test_a_card_text_is_kept_unless_it_is_a_whole_line_of_the_description_already() -> None:
+    from cjm_sync.engine import inbox
+    from cjm_sync.engine.inbox import joined
+
+    assert inbox._keeps("Pricing page", "Price", "Pricing page\nSeen on mobile")  # a part of a line is not it
+    assert not inbox._keeps("Pricing page", "Seen on mobile", "Pricing page\nSeen on mobile")
+    assert joined("Pricing page", "Price") == "Pricing page\nPrice"

@@ -36,6 +36,7 @@ def make_client(clock: FakeClock, **policy: float) -> ApiClient:
         (httpx.Response(429, headers={"Retry-After": email.utils.formatdate(NOW + 20, usegmt=True)}), 20.0),
         (httpx.Response(429, headers={"Retry-After": email.utils.formatdate(NOW - 20, usegmt=True)}), 0.0),
         (httpx.Response(429, headers={"Retry-After": "nonsense"}), None),
+        (httpx.Response(429, headers={"Retry-After": "²".encode("latin-1")}), None),  # str.isdigit says yes
         (httpx.Response(429, headers={"X-RateLimit-Reset": str(int(NOW) + 12)}), None),
         (httpx.Response(429), None),
     ],
@@ -45,6 +46,7 @@ def make_client(clock: FakeClock, **policy: float) -> ApiClient:
         "retry-after-date",
         "retry-after-date-past",
         "bad-retry-after",
+        "unicode-digit-retry-after",
         "vendor-reset-header-is-not-standard",
         "no-hint",
     ],
