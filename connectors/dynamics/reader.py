@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -64,11 +64,18 @@ def stage_order(client_data: str | None) -> list[str]:
         doc = json.loads(client_data or "")
     except ValueError:
         return []
+    steps = _stage_ids(doc, lambda node: str(node.get("__class", "")).startswith("StageStep"))
+    # a definition without step classes: every stageId in document order
+    return list(dict.fromkeys(steps or _stage_ids(doc, lambda node: True)))
+
+
+def _stage_ids(doc: Any, keep: Callable[[dict[str, Any]], bool]) -> list[str]:
+    """Every ``stageId`` of the objects ``keep`` accepts, lower-cased, in document order."""
     found: list[str] = []
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
-            if str(node.get("__class", "")).startswith("StageStep") and node.get("stageId"):
+            if node.get("stageId") and keep(node):
                 found.append(str(node["stageId"]).lower())
             for value in node.values():
                 walk(value)
@@ -77,20 +84,7 @@ def stage_order(client_data: str | None) -> list[str]:
                 walk(item)
 
     walk(doc)
-    if not found:  # a definition without step classes: every stageId in document order
-
-        def any_stage(node: Any) -> None:
-            if isinstance(node, dict):
-                if node.get("stageId"):
-                    found.append(str(node["stageId"]).lower())
-                for value in node.values():
-                    any_stage(value)
-            elif isinstance(node, list):
-                for item in node:
-                    any_stage(item)
-
-        any_stage(doc)
-    return list(dict.fromkeys(found))
+    return found
 
 
 @dataclass

@@ -163,7 +163,7 @@ def test_concurrent_worker_jobs_never_share_a_token(
 
 def test_distinct_unknown_tokens_are_distinct_users_with_their_own_budget() -> None:
     box = MiroSandbox(credits_per_minute=100)  # lenient: any token works
-    board = box.create_board("shared", ACME)
+    board = box.create_board("one-board", ACME)
     with box.serve() as server:
 
         def get(token: str) -> httpx.Response:
