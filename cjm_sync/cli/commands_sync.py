@@ -269,11 +269,13 @@ def run_jobs(
     With several journeys (``--all``), one journey's error (invalid file, missing token, vendor down,
     lock held) is reported and the others still run; the command then exits 1 if any failed at run time,
     else 2. Otherwise exit 4 if any was held for deleting too much, else 3 if any left conflicts open.
-    ``--json`` prints one document: ``{"runs": [...], "failed": [{"journey", "error", "message", …}]}``.
+    ``--json`` prints one document: ``{"runs": [{"file", "journey", …}], "failed": [{"file", "error",
+    "message", "hint", "exit_code", …}]}`` (``file``: the journey file as configured, in both lists).
     """
     jobs = select_jobs(app, journey, all_journeys, connector, board)
     run = run_settings(app, **options)
     reports: list[SyncReport] = []
+    files: list[str] = []
     failed: list[dict[str, Any]] = []
     store = open_state(app)
     try:
@@ -284,21 +286,32 @@ def run_jobs(
             except CjmSyncError as error:
                 if len(jobs) == 1:
                     raise
-                failed.append({"journey": str(job.journey_path), **error.to_dict(), "exit_code": error.exit_code})
+                failed.append(
+                    {
+                        **error.to_dict(),
+                        "file": str(job.journey_path),
+                        "error": type(error).__name__,
+                        "message": error.message,
+                        "hint": error.hint,
+                        "exit_code": error.exit_code,
+                    }
+                )
                 _journey_failed(app, job.journey_path, error)
                 continue
             reports.append(report)
+            files.append(str(job.journey_path))
             if len(jobs) == 1 or not app.json_output:
                 app.emit(report_dict(report), partial(report_text, report))
     finally:
         store.close()
     if len(jobs) > 1:
-        app.emit({"runs": [report_dict(r) for r in reports], "failed": failed})
+        runs = [{"file": file, **report_dict(r)} for file, r in zip(files, reports, strict=True)]
+        app.emit({"runs": runs, "failed": failed})
     if failed:
         code = EXIT_USAGE if all(f["exit_code"] == EXIT_USAGE for f in failed) else EXIT_FAILURE
         if app.json_output:
             raise SystemExit(code)
-        names = ", ".join(f"{f['journey']} (exit {f['exit_code']})" for f in failed)
+        names = ", ".join(f"{f['file']} (exit {f['exit_code']})" for f in failed)
         summary = CjmSyncError(f"{len(failed)} of {len(jobs)} journeys failed: {names}", hint="see each error above")
         summary.exit_code = code
         raise summary

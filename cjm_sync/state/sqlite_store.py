@@ -6,6 +6,8 @@ import os
 import sqlite3
 from pathlib import Path
 
+from filelock import FileLock, Timeout
+
 from cjm_sync.errors import ConfigError, LockedError
 from cjm_sync.state.lock import FileJourneyLock, lock_path
 from cjm_sync.state.migrations import LATEST_VERSION, migrate
@@ -54,8 +56,14 @@ class SQLiteStateStore(SqlStateStore):
             raise ConfigError(f"cannot open state database {db_path}: {exc}") from exc
         store = cls(conn, db_path, clock=clock)
         try:
-            store._configure(busy_timeout)
-            migrate(store, upto=upto)
+            # one opener at a time (threads of a worker, processes): switching a fresh file to WAL and
+            # migrating it answer "database is locked" at once to a second opener, without waiting
+            with FileLock(f"{db_path}.open.lock", timeout=busy_timeout):
+                store._configure(busy_timeout)
+                migrate(store, upto=upto)
+        except Timeout as exc:
+            conn.close()
+            raise LockedError(f"state database {db_path} stayed busy while opening", hint="try again") from exc
         except BaseException:
             conn.close()
             raise

@@ -92,7 +92,8 @@ def test_one_broken_journey_does_not_stop_sync_all(workdir: Path, capsys: pytest
     code, out = _run(capsys, "--json", "sync", "--all", "--sandbox")
     assert code == 2
     document = json.loads(out)  # one JSON document, not one per journey
-    assert [r["board"] for r in document["runs"]] == ["bj", "bk"]
-    assert [(f["journey"], f["error"], f["exit_code"]) for f in document["failed"]] == [
+    assert [(r["file"], r["board"]) for r in document["runs"]] == [("j.yaml", "bj"), ("k.yaml", "bk")]
+    assert [(f["file"], f["error"], f["exit_code"]) for f in document["failed"]] == [
         ("bad.yaml", "ValidationFailed", 2)
     ]
+    assert all({"message", "hint", "issues"} <= set(f) for f in document["failed"])
