@@ -81,7 +81,11 @@ def metrics_text(report: SyncReport) -> str:
         if change.key.startswith("inbox:"):  # shown as inbox events below
             continue
         for fc in change.fields:
-            lines.append(f"  ~ {change.key}.{fc.field}: {_metric_summary(fc.old)} → {_metric_summary(fc.new)}")
+            old, new = _metric_summary(fc.old), _metric_summary(fc.new)
+            if old == new:  # the same values over a moved window: say so rather than print them twice
+                lines.append(f"  ~ {change.key}.{fc.field}: values unchanged ({new}), window now {_window(fc.new)}")
+            else:
+                lines.append(f"  ~ {change.key}.{fc.field}: {old} → {new}")
     lines += inbox_lines(report.inbox)
     lines.extend(f"  note: {n}" for n in report.notes)
     calls = report.api_calls.get("calls")
@@ -102,6 +106,13 @@ def inbox_lines(events: Sequence[InboxEvent]) -> list[str]:
     if volumes:
         lines.append(f"  ~ {volumes} volume(s) updated")
     return lines
+
+
+def _window(value: Any) -> str:
+    """The provenance window of a metric list's first value (``?`` when there is none)."""
+    first = value[0] if isinstance(value, list) and value and isinstance(value[0], dict) else {}
+    provenance = first.get("provenance")
+    return str(provenance.get("window") or "?") if isinstance(provenance, dict) else "?"
 
 
 def _metric_summary(value: Any) -> str:

@@ -119,3 +119,15 @@ def test_sync_with_crm_pulls_then_pushes_the_board(here: Path) -> None:
     assert set(report["api_calls"]["by_connector"]) == {"miro", "hubspot"}
     assert any(c["key"] == "touchpoint:support" for c in report["metric_changes"])
     assert load_journey(Path("saas.yaml")).journey.touchpoints[0].metrics
+
+
+def test_a_pull_whose_values_did_not_move_says_so_instead_of_printing_them_twice(here: Path) -> None:
+    """Moving the as-of by a second moves every window, not the sandbox portal's values: the text names the
+    new window rather than showing two identical value lists."""
+    assert cli("pull", "hubspot", "--journey", "saas.yaml", "--sandbox", "--as-of", "2026-11-01T00:00:00Z")[0] == 0
+    code, out, err = cli("pull", "hubspot", "--journey", "saas.yaml", "--sandbox", "--as-of", "2026-11-01T00:00:01Z")
+    assert code == 0, err
+    unchanged = [line for line in out.splitlines() if "values unchanged" in line]
+    assert unchanged
+    assert all("window now 2026-10-02T00:00:01Z/2026-11-01T00:00:01Z" in line for line in unchanged)
+    assert not [line for line in out.splitlines() if " → " in line and "metrics:" in line and "values" not in line]
